@@ -1,0 +1,54 @@
+/**
+ * The server's settings, read from the environment once at start. Nothing else reads
+ * `process.env`.
+ */
+import { z } from "zod";
+
+const integer = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+const positive = (name: string) => z.coerce.number({ error: `${name} must be a number` }).positive(`${name} must be above 0`);
+
+const envSchema = z.object({
+  PORT: integer("PORT", 0, 65_535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ error: "ALLOWED_ORIGINS must be a comma-separated list of origins like https://chat.example.com" }))),
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((value) => !value, "REDIS_URL is not supported yet: multi-node mode over Redis is not built; unset it to run one node in memory"),
+  SEND_RATE_BURST: integer("SEND_RATE_BURST", 1, 1_000_000).default(20),
+  SEND_RATE_PER_SEC: positive("SEND_RATE_PER_SEC").default(5),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], { error: "LOG_LEVEL must be one of debug, info, warn, error, silent" }).default("info"),
+  LEAVE_GRACE_MS: integer("LEAVE_GRACE_MS", 0, 60_000).default(3000),
+  HISTORY_SIZE: integer("HISTORY_SIZE", 50, 100_000).default(1000),
+  MAX_ROOMS: integer("MAX_ROOMS", 1, 10_000_000).default(10_000),
+  STATIC_DIR: z.string().min(1).optional(),
+});
+
+/** The server's validated settings. */
+export type Config = z.output<typeof envSchema>;
+
+/** A setting that cannot be used; its message is one line fit for a terminal. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses `env` into a `Config`, or throws a `ConfigError` naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  // An empty variable means "unset", as in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
+  }
+  return result.data;
+}

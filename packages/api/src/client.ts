@@ -1,0 +1,152 @@
+/**
+ * The typed client for browsers and Node: tRPC over one WebSocket, with reconnection, keep-alive
+ * and automatic re-joining of rooms. It imports the router's type only, never server code.
+ */
+import { createTRPCClient, createWSClient, type TRPCClient, type TRPCLink, wsLink } from "@trpc/client";
+import { observable } from "@trpc/server/observable";
+import superjson from "superjson";
+import type { AppRouter } from "./router.js";
+
+export type { AppRouter } from "./router.js";
+export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomSummary } from "./schema.js";
+
+/** Where the client stands: `online` only once every joined room is joined again. */
+export type ConnectionStatus = "connecting" | "online" | "reconnecting" | "closed";
+
+/** A WebSocket class: the browser's, Node 22's global, or `ws`'s default export. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
+
+/** Options of `createChatClient`. */
+export interface ChatClientOptions {
+  /** The server's tRPC endpoint, e.g. `ws://localhost:3000/trpc`. */
+  url: string;
+  /** Needed where there is no global `WebSocket` (Node 20): pass `ws`'s. @default globalThis.WebSocket */
+  WebSocket?: WebSocketConstructor;
+  /** Told of every change of connection status. */
+  onStatusChange?: (status: ConnectionStatus) => void;
+  /** Delay before reconnect attempt `attempt` (0-based). @default jittered backoff, 0.25 s up to 10 s */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+/** A connected chat client. */
+export interface ChatClient {
+  /** The typed tRPC client: `trpc.joinRoom.mutate(…)`, `trpc.onMessage.subscribe(…)`, … */
+  readonly trpc: TRPCClient<AppRouter>;
+  /** The current connection status. */
+  readonly status: ConnectionStatus;
+  /** Ends every subscription and closes the socket; no reconnection follows. */
+  close(): Promise<void>;
+}
+
+/** Jittered exponential backoff, so clients of a restarted server do not return all at once. */
+function backoff(attempt: number): number {
+  return Math.min(250 * 2 ** attempt, 10_000) * (0.5 + Math.random() / 2);
+}
+
+/** Creates a typed chat client over a WebSocket to `url`. */
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  /** roomId → username, for every room joined on this client: re-joined after a reconnect. */
+  const joined = new Map<string, string>();
+  let status: ConnectionStatus = "connecting";
+  let opens = 0;
+  // Sends wait on this while rooms are being re-joined, or a send could reach the new
+  // connection before its join and be refused.
+  let rejoined: Promise<void> = Promise.resolve();
+  let openGate: () => void = () => {};
+
+  const setStatus = (next: ConnectionStatus): void => {
+    if (next === status) return;
+    status = next;
+    options.onStatusChange?.(next);
+  };
+
+  const closeGate = (): void => {
+    rejoined = new Promise((resolve) => {
+      openGate = resolve;
+    });
+  };
+
+  const rejoin = async (): Promise<void> => {
+    closeGate();
+    const joins = Array.from(joined, ([roomId, username]) =>
+      trpc.joinRoom.mutate({ roomId, username }).catch(() => undefined),
+    );
+    await Promise.all(joins);
+    openGate();
+    setStatus("online");
+  };
+
+  const wsClient = createWSClient({
+    url: options.url,
+    // `ws` and the DOM WebSocket differ only in types tRPC does not use.
+    WebSocket: options.WebSocket as typeof WebSocket | undefined,
+    retryDelayMs: options.retryDelayMs ?? backoff,
+    keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
+    onOpen: () => {
+      opens++;
+      // tRPC sends requests made here on the new socket once it has taken over.
+      if (opens > 1) void rejoin();
+      else setStatus("online");
+    },
+  });
+
+  const connectionWatch = wsClient.connectionState.subscribe({
+    next: (state) => {
+      if (state.state === "connecting" && state.error !== null && opens > 0) {
+        closeGate();
+        setStatus("reconnecting");
+      }
+    },
+  });
+
+  const membershipLink: TRPCLink<AppRouter> = () => ({ op, next }) =>
+    observable((observer) => {
+      let unsubscribe: (() => void) | null = null;
+      let cancelled = false;
+      const forward = (): void => {
+        if (cancelled) return;
+        const subscription = next(op).subscribe({
+          next: (envelope) => {
+            const data: unknown = envelope.result.type === "data" ? envelope.result.data : undefined;
+            if (op.path === "joinRoom" && isJoin(data)) joined.set(data.roomId, data.username);
+            if (op.path === "leaveRoom" && isRoom(data)) joined.delete(data.roomId);
+            observer.next(envelope);
+          },
+          error: (error) => observer.error(error),
+          complete: () => observer.complete(),
+        });
+        unsubscribe = () => subscription.unsubscribe();
+      };
+      if (op.path === "sendMessage") void rejoined.then(forward);
+      else forward();
+      return () => {
+        cancelled = true;
+        unsubscribe?.();
+      };
+    });
+
+  const trpc = createTRPCClient<AppRouter>({
+    links: [membershipLink, wsLink({ client: wsClient, transformer: superjson })],
+  });
+
+  return {
+    trpc,
+    get status() {
+      return status;
+    },
+    async close() {
+      connectionWatch.unsubscribe();
+      await wsClient.close();
+      openGate();
+      setStatus("closed");
+    },
+  };
+}
+
+function isRoom(data: unknown): data is { roomId: string } {
+  return typeof data === "object" && data !== null && typeof (data as { roomId?: unknown }).roomId === "string";
+}
+
+function isJoin(data: unknown): data is { roomId: string; username: string } {
+  return isRoom(data) && typeof (data as { username?: unknown }).username === "string";
+}

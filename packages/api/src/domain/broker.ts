@@ -1,0 +1,61 @@
+import type { ChatMessage, Member, MessageKind, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
+
+/** What a publisher supplies; the broker assigns `id`, `roomId` and `sentAt`. */
+export interface MessageDraft {
+  kind: MessageKind;
+  username: string;
+  text: string;
+}
+
+/**
+ * The one seam between the chat domain and where messages live. The in-memory broker serves a
+ * single process; a Redis broker serves several nodes behind the same methods, which is why
+ * every method may be asynchronous. The broker contract suite (`broker-contract.ts`) states the
+ * guarantees every implementation keeps.
+ */
+export interface ChatBroker {
+  /** Assigns the message its id and time, stores it, and fans it out to the room's readers. */
+  publish(roomId: RoomId, draft: MessageDraft): Promise<ChatMessage>;
+
+  /** The room's last `limit` messages, oldest first. */
+  history(roomId: RoomId, limit: number): Promise<ChatMessage[]>;
+
+  /**
+   * Every retained message after `afterId` (all retained ones when it is null, unknown or
+   * expired), then every new one as it is published: no gap between the two, no duplicate, in
+   * the same order for every reader. Ends when `signal` aborts or the consumer returns.
+   */
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage>;
+
+  /**
+   * Records that connection `holderId` is in the room as `username`. Returns true when that
+   * made `username` present (no other connection held it), and then emits a `join`.
+   */
+  addMember(roomId: RoomId, username: string, holderId: string): Promise<boolean>;
+
+  /** Undoes `addMember`. Returns true when `username` is no longer present, and emits a `leave`. */
+  removeMember(roomId: RoomId, username: string, holderId: string): Promise<boolean>;
+
+  /** The people present in the room, by name. */
+  members(roomId: RoomId): Promise<Member[]>;
+
+  /** A snapshot of the room's members, then a `join` or `leave` per change, with no gap. */
+  presence(roomId: RoomId, signal: AbortSignal): AsyncIterable<PresenceEvent>;
+
+  /** Rooms that have people in them, with how many, busiest first. */
+  listRooms(): Promise<RoomSummary[]>;
+
+  /** Counts for health checks. */
+  stats(): BrokerStats;
+
+  /** Ends every open stream and releases resources. */
+  close(): Promise<void>;
+}
+
+/** A broker's size, for `/healthz` and tests. */
+export interface BrokerStats {
+  /** Rooms held in memory. */
+  rooms: number;
+  /** Open `messages()` and `presence()` streams. */
+  streams: number;
+}

@@ -1,0 +1,71 @@
+/**
+ * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it.
+ * It replaces `events.on()`, which allocates two 2,048-slot buffers (~35 KiB) per subscription;
+ * this one holds an array and at most one pending promise.
+ */
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  private buffer: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private done = false;
+
+  /**
+   * @param onClose runs once when the queue ends (consumer `return()`, `close()` or the signal
+   *   given to `closeOn()`), to detach it from its source.
+   */
+  constructor(private readonly onClose: () => void) {}
+
+  /** Closes the queue when `signal` aborts (at once if it already has). */
+  closeOn(signal: AbortSignal): this {
+    if (signal.aborted) this.close();
+    else signal.addEventListener("abort", () => this.close(), { once: true });
+    return this;
+  }
+
+  /** Delivers `value` to the consumer, or buffers it until the consumer asks. */
+  readonly push = (value: T): void => {
+    if (this.done) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = null;
+      waiting({ value, done: false });
+    } else {
+      this.buffer.push(value);
+    }
+  };
+
+  /** How many values wait for the consumer. */
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffer.length > 0) {
+      const value = this.buffer.shift() as T;
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.close();
+    this.buffer = [];
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Ends the queue: the consumer drains what is buffered, then sees `done`. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onClose();
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.({ value: undefined, done: true });
+  }
+}

@@ -1,0 +1,189 @@
+import { EventEmitter } from "node:events";
+import type { ChatMessage, Member, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
+import type { BrokerStats, ChatBroker, MessageDraft } from "./broker.js";
+import { type Clock, systemClock } from "./clock.js";
+import { EventQueue } from "./event-queue.js";
+import { HistoryRing } from "./history-ring.js";
+import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
+
+/** Settings of the in-memory broker. */
+export interface MemoryBrokerOptions {
+  /** Messages kept per room. @default 1000 */
+  historySize?: number;
+  /** Rooms kept in memory before idle, empty ones are evicted. @default 10000 */
+  maxRooms?: number;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+type PresenceDelta = Extract<PresenceEvent, { type: "join" | "leave" }>;
+
+/** One room's state: its history, who holds which name, and its readers. */
+class Room {
+  /** Fans out `message` and `presence` events to this room's open streams. */
+  readonly events = new EventEmitter();
+  readonly history: HistoryRing<ChatMessage>;
+  /** username → ids of the connections holding it; insertion order is join order. */
+  readonly holders = new Map<string, Set<string>>();
+  streams = 0;
+
+  constructor(
+    readonly id: RoomId,
+    historySize: number,
+    public lastActivity: number,
+  ) {
+    this.history = new HistoryRing(historySize);
+    // One listener per reader is expected: a busy room has thousands.
+    this.events.setMaxListeners(0);
+  }
+
+  get evictable(): boolean {
+    return this.holders.size === 0 && this.streams === 0;
+  }
+}
+
+/**
+ * The single-process broker: a room is an `EventEmitter` plus a bounded history ring. Every
+ * operation on a room runs synchronously, which is what makes replay-then-live gapless and gives
+ * every reader the publish order.
+ */
+export class MemoryBroker implements ChatBroker {
+  private readonly rooms = new Map<RoomId, Room>();
+  private readonly epoch: string;
+  private readonly historySize: number;
+  private readonly maxRooms: number;
+  private readonly clock: Clock;
+  private seq = 0;
+  /** Every open stream, so `close()` can end them. */
+  private readonly streams = new Set<{ close(): void }>();
+
+  constructor(options: MemoryBrokerOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.historySize = options.historySize ?? 1000;
+    this.maxRooms = options.maxRooms ?? 10_000;
+    this.epoch = newEpoch(this.clock.now());
+  }
+
+  async publish(roomId: RoomId, draft: MessageDraft): Promise<ChatMessage> {
+    const room = this.room(roomId);
+    const seq = ++this.seq;
+    const now = this.clock.now();
+    const message: ChatMessage = {
+      id: formatMessageId(this.epoch, seq),
+      roomId,
+      kind: draft.kind,
+      username: draft.username,
+      text: draft.text,
+      sentAt: new Date(now),
+    };
+    room.history.push(seq, message);
+    room.lastActivity = now;
+    room.events.emit("message", message);
+    return message;
+  }
+
+  async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
+    return this.rooms.get(roomId)?.history.last(limit) ?? [];
+  }
+
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+    const room = this.room(roomId);
+    const queue = this.openStream<ChatMessage>(room, "message", signal);
+    for (const message of room.history.after(parseMessageSeq(this.epoch, afterId))) queue.push(message);
+    return queue;
+  }
+
+  async addMember(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
+    const room = this.room(roomId);
+    room.lastActivity = this.clock.now();
+    const holders = room.holders.get(username);
+    if (holders) {
+      holders.add(holderId);
+      return false;
+    }
+    room.holders.set(username, new Set([holderId]));
+    room.events.emit("presence", { type: "join", roomId, username } satisfies PresenceDelta);
+    return true;
+  }
+
+  async removeMember(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    const holders = room?.holders.get(username);
+    if (!room || !holders?.delete(holderId) || holders.size > 0) return false;
+    room.holders.delete(username);
+    room.lastActivity = this.clock.now();
+    room.events.emit("presence", { type: "leave", roomId, username } satisfies PresenceDelta);
+    return true;
+  }
+
+  async members(roomId: RoomId): Promise<Member[]> {
+    return this.memberList(this.rooms.get(roomId));
+  }
+
+  presence(roomId: RoomId, signal: AbortSignal): AsyncIterable<PresenceEvent> {
+    const room = this.room(roomId);
+    const queue = this.openStream<PresenceEvent>(room, "presence", signal);
+    queue.push({ type: "snapshot", roomId, members: this.memberList(room) });
+    return queue;
+  }
+
+  async listRooms(): Promise<RoomSummary[]> {
+    const summaries: RoomSummary[] = [];
+    for (const room of this.rooms.values()) {
+      if (room.holders.size > 0) summaries.push({ roomId: room.id, members: room.holders.size });
+    }
+    return summaries.sort((a, b) => b.members - a.members || a.roomId.localeCompare(b.roomId));
+  }
+
+  stats(): BrokerStats {
+    return { rooms: this.rooms.size, streams: this.streams.size };
+  }
+
+  async close(): Promise<void> {
+    for (const stream of this.streams) stream.close();
+    this.rooms.clear();
+  }
+
+  private memberList(room: Room | undefined): Member[] {
+    return room ? Array.from(room.holders.keys(), (username) => ({ username })) : [];
+  }
+
+  /** Subscribes a queue to one event of the room until the reader or the broker ends it. */
+  private openStream<T>(room: Room, event: "message" | "presence", signal: AbortSignal): EventQueue<T> {
+    const queue: EventQueue<T> = new EventQueue<T>(() => {
+      room.events.off(event, queue.push);
+      room.streams--;
+      this.streams.delete(queue);
+      room.lastActivity = this.clock.now();
+    });
+    room.events.on(event, queue.push);
+    room.streams++;
+    this.streams.add(queue);
+    return queue.closeOn(signal);
+  }
+
+  /** The room, created on first use; creating one past `maxRooms` evicts idle empty rooms. */
+  private room(roomId: RoomId): Room {
+    const existing = this.rooms.get(roomId);
+    if (existing) return existing;
+    if (this.rooms.size >= this.maxRooms) this.evict();
+    const room = new Room(roomId, this.historySize, this.clock.now());
+    this.rooms.set(roomId, room);
+    return room;
+  }
+
+  /**
+   * Drops the least recently active rooms that nobody is in or reading, down to 90% of the cap
+   * so that eviction runs once per many new rooms, not once per room. Rooms in use are never
+   * dropped: their number is bounded by connections times rooms per connection.
+   */
+  private evict(): void {
+    const target = Math.floor(this.maxRooms * 0.9);
+    const idle = [...this.rooms.values()].filter((room) => room.evictable);
+    idle.sort((a, b) => a.lastActivity - b.lastActivity);
+    for (const room of idle) {
+      if (this.rooms.size <= target) break;
+      this.rooms.delete(room.id);
+    }
+  }
+}

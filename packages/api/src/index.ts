@@ -1,0 +1,11 @@
+/**
+ * `@chat/api`, the server side: the router, the per-connection context, and the brokers.
+ * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
+ */
+export { appRouter, type AppRouter } from "./router.js";
+export { createContextFactory, type ChatContext, type ChatContextDeps } from "./context.js";
+export type { BrokerStats, ChatBroker, MessageDraft } from "./domain/broker.js";
+export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
+export { ChatSession } from "./domain/chat-session.js";
+export { type Clock, systemClock } from "./domain/clock.js";
+export type { RateLimitOptions } from "./domain/rate-limit.js";

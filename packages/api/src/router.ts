@@ -1,0 +1,50 @@
+import { tracked } from "@trpc/server";
+import {
+  joinRoomInputSchema,
+  onMessageInputSchema,
+  roomInputSchema,
+  sendMessageInputSchema,
+} from "./schema.js";
+import { createRouter, procedure } from "./trpc.js";
+
+/** The chat's procedures, at the router root as the protocol names them. */
+export const appRouter = createRouter({
+  /** Joins a room under a name; returns the recent history and who is there. */
+  joinRoom: procedure
+    .input(joinRoomInputSchema)
+    .mutation(({ ctx, input }) => ctx.session.join(input.roomId, input.username)),
+
+  /** Sends a message to a room this connection joined; returns it as stored. */
+  sendMessage: procedure
+    .input(sendMessageInputSchema)
+    .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text)),
+
+  /** Leaves a room; this connection's subscriptions stay open. */
+  leaveRoom: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
+    await ctx.session.leave(input.roomId);
+    return { roomId: input.roomId };
+  }),
+
+  /** Rooms with people in them, busiest first. */
+  listRooms: procedure.query(({ ctx }) => ctx.broker.listRooms()),
+
+  /**
+   * Every message of a room, system ones included, each tracked by its id so that the client
+   * resumes after a reconnect from the last one it saw.
+   */
+  onMessage: procedure.input(onMessageInputSchema).subscription(async function* ({ ctx, input, signal }) {
+    const stop = signal ?? new AbortController().signal;
+    for await (const message of ctx.broker.messages(input.roomId, input.lastEventId, stop)) {
+      yield tracked(message.id, message);
+    }
+  }),
+
+  /** The room's members: a snapshot, then a `join` or `leave` per change. */
+  onPresence: procedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
+    const stop = signal ?? new AbortController().signal;
+    yield* ctx.broker.presence(input.roomId, stop);
+  }),
+});
+
+/** The router's type: all a client needs to be typed end to end. */
+export type AppRouter = typeof appRouter;

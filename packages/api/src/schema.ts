@@ -1,0 +1,111 @@
+/**
+ * The wire contract: every input and output shape, shared by the server, the typed client and
+ * the web app (which validates with these same schemas before sending).
+ */
+import { z } from "zod";
+
+/** Longest room id, in characters. */
+export const ROOM_ID_MAX = 32;
+/** Longest username, in characters (code points), after trimming. */
+export const USERNAME_MAX = 32;
+/** Longest message text, in characters (code points), after trimming. */
+export const TEXT_MAX = 2000;
+/** How many messages `joinRoom` returns as history. */
+export const JOIN_HISTORY_LIMIT = 50;
+
+// C0 controls, DEL and C1 controls: invisible characters that let one name impersonate another.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Counts code points, so an emoji is one character as a person sees it. */
+function length(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** A room id: case-folded, then 1–32 characters of `a-z`, `0-9`, `_` and `-`. */
+export const roomIdSchema = z
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(
+    z
+      .string()
+      .min(1, "Room name is required.")
+      .max(ROOM_ID_MAX, `Room name must be at most ${ROOM_ID_MAX} characters.`)
+      .regex(/^[a-z0-9_-]+$/, "Room name may use only letters, digits, _ and -."),
+  );
+
+/** A display name: trimmed, 1–32 characters, no control characters. */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .min(1, "Username is required.")
+  .refine((value) => length(value) <= USERNAME_MAX, `Username must be at most ${USERNAME_MAX} characters.`)
+  .refine((value) => !CONTROL_CHARACTERS.test(value), "Username must not contain control characters.");
+
+/** A message body: trimmed, 1–2,000 characters; newlines allowed. */
+export const messageTextSchema = z
+  .string()
+  .trim()
+  .min(1, "Message is empty.")
+  .refine((value) => length(value) <= TEXT_MAX, `Message must be at most ${TEXT_MAX} characters.`);
+
+/** The id of a message, as given to `tracked()` and taken back as `lastEventId`. */
+export const messageIdSchema = z.string().min(1).max(64);
+
+/** Who wrote a message: a person, or the room itself (joins and leaves). */
+export const messageKindSchema = z.enum(["user", "system"]);
+
+/** A stored chat message, as every subscriber receives it. */
+export const chatMessageSchema = z.object({
+  id: messageIdSchema,
+  roomId: roomIdSchema,
+  kind: messageKindSchema,
+  username: usernameSchema,
+  text: z.string(),
+  sentAt: z.date(),
+});
+
+/** Input of `joinRoom`. */
+export const joinRoomInputSchema = z.object({ roomId: roomIdSchema, username: usernameSchema });
+/** Input of `sendMessage`. */
+export const sendMessageInputSchema = z.object({ roomId: roomIdSchema, text: messageTextSchema });
+/** Input of `leaveRoom` and `onPresence`. */
+export const roomInputSchema = z.object({ roomId: roomIdSchema });
+/** Input of `onMessage`; `lastEventId` is filled in by the client when it resumes. */
+export const onMessageInputSchema = z.object({
+  roomId: roomIdSchema,
+  lastEventId: messageIdSchema.nullish(),
+});
+
+/** A person present in a room. */
+export const memberSchema = z.object({ username: z.string() });
+
+/** What `onPresence` yields: one snapshot, then a delta per change. */
+export const presenceEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("snapshot"), roomId: z.string(), members: z.array(memberSchema) }),
+  z.object({ type: z.enum(["join", "leave"]), roomId: z.string(), username: z.string() }),
+]);
+
+/** One row of `listRooms`. */
+export const roomSummarySchema = z.object({ roomId: z.string(), members: z.number().int() });
+
+/** A case-folded, validated room id. */
+export type RoomId = z.output<typeof roomIdSchema>;
+/** A message as stored and delivered. */
+export type ChatMessage = z.output<typeof chatMessageSchema>;
+/** `"user"` or `"system"`. */
+export type MessageKind = z.output<typeof messageKindSchema>;
+/** A person present in a room. */
+export type Member = z.output<typeof memberSchema>;
+/** A presence snapshot or delta. */
+export type PresenceEvent = z.output<typeof presenceEventSchema>;
+/** One room and how many people are in it. */
+export type RoomSummary = z.output<typeof roomSummarySchema>;
+/** What `joinRoom` returns. */
+export interface JoinResult {
+  roomId: RoomId;
+  username: string;
+  history: ChatMessage[];
+  members: Member[];
+}
