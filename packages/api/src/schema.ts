@@ -14,6 +14,7 @@ export const TEXT_MAX = 2000;
 export const JOIN_HISTORY_LIMIT = 50;
 
 // C0 controls, DEL and C1 controls: invisible characters that let one name impersonate another.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Counts code points, so an emoji is one character as a person sees it. */
