@@ -1,0 +1,4 @@
+/** `@chat/server` as a library: start a chat server in-process (tests, embedding). */
+export { startChatServer, TRPC_PATH, MAX_FRAME_BYTES, type ChatServer, type ChatServerOptions } from "./chat-server.js";
+export { loadConfig, ConfigError, type Config } from "./config.js";
+export { createLogger, type Logger, type LogLevel } from "./logger.js";
