@@ -20,7 +20,9 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ error: "ALLOWED_ORIGINS must be a comma-separated list of origins like https://chat.example.com" }))),
+    .pipe(z.array(z.url({ error: "ALLOWED_ORIGINS must be a comma-separated list of origins like https://chat.example.com" })))
+    // Browsers send the bare origin: `https://chat.example.com/` must still match it.
+    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
   REDIS_URL: z
     .string()
     .optional()

@@ -49,7 +49,13 @@ export function createStaticHandler(root: string): (req: IncomingMessage, res: S
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not Found\n");
       return;
     }
-    const found = (await isFile(file)) ? file : indexFile;
+    // Client-side routes (no extension) get the app; a missing file, such as a stale hashed
+    // asset after a deploy, gets a real 404 rather than HTML under a script's name.
+    const found = (await isFile(file)) ? file : extname(file) === "" ? indexFile : null;
+    if (found === null) {
+      res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not Found\n");
+      return;
+    }
     if (!(await isFile(found))) {
       res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8" }).end("The web app is not built: run `npm run build`.\n");
       return;

@@ -2,7 +2,7 @@
  * The typed client for browsers and Node: tRPC over one WebSocket, with reconnection, keep-alive
  * and automatic re-joining of rooms. It imports the router's type only, never server code.
  */
-import { createTRPCClient, createWSClient, type TRPCClient, type TRPCLink, wsLink } from "@trpc/client";
+import { createTRPCClient, createWSClient, type TRPCClient, TRPCClientError, type TRPCLink, wsLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 import superjson from "superjson";
 import type { AppRouter } from "./router.js";
@@ -49,21 +49,32 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const joined = new Map<string, string>();
   let status: ConnectionStatus = "connecting";
   let opens = 0;
-  // Sends wait on this while rooms are being re-joined, or a send could reach the new
-  // connection before its join and be refused.
-  let rejoined: Promise<void> = Promise.resolve();
-  let openGate: () => void = () => {};
+  let closed = false;
+  let closing: Promise<void> | null = null;
+  // While set, calls that need this connection's memberships (send, leave) wait: after a
+  // reconnect they must reach the server after the re-joins, or a send would be refused and a
+  // leave undone by the re-join that follows it.
+  let gate: { promise: Promise<void>; open: () => void } | null = null;
 
   const setStatus = (next: ConnectionStatus): void => {
-    if (next === status) return;
+    if (next === status || status === "closed") return;
     status = next;
     options.onStatusChange?.(next);
   };
 
   const closeGate = (): void => {
-    rejoined = new Promise((resolve) => {
-      openGate = resolve;
+    if (gate) return;
+    let open: () => void = () => {};
+    const promise = new Promise<void>((resolve) => {
+      open = resolve;
     });
+    gate = { promise, open };
+  };
+
+  const openGate = (): void => {
+    const current = gate;
+    gate = null;
+    current?.open();
   };
 
   const rejoin = async (): Promise<void> => {
@@ -83,6 +94,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     retryDelayMs: options.retryDelayMs ?? backoff,
     keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
     onOpen: () => {
+      if (closed) return;
       opens++;
       // tRPC sends requests made here on the new socket once it has taken over.
       if (opens > 1) void rejoin();
@@ -92,7 +104,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   const connectionWatch = wsClient.connectionState.subscribe({
     next: (state) => {
-      if (state.state === "connecting" && state.error !== null && opens > 0) {
+      if (state.state === "connecting" && state.error !== null && opens > 0 && !closed) {
         closeGate();
         setStatus("reconnecting");
       }
@@ -105,6 +117,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       let cancelled = false;
       const forward = (): void => {
         if (cancelled) return;
+        if (closed) {
+          observer.error(new TRPCClientError("The chat client is closed."));
+          return;
+        }
         const subscription = next(op).subscribe({
           next: (envelope) => {
             const data: unknown = envelope.result.type === "data" ? envelope.result.data : undefined;
@@ -117,7 +133,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         });
         unsubscribe = () => subscription.unsubscribe();
       };
-      if (op.path === "sendMessage") void rejoined.then(forward);
+      if (gate && (op.path === "sendMessage" || op.path === "leaveRoom")) void gate.promise.then(forward);
       else forward();
       return () => {
         cancelled = true;
@@ -134,11 +150,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     get status() {
       return status;
     },
-    async close() {
-      connectionWatch.unsubscribe();
-      await wsClient.close();
-      openGate();
-      setStatus("closed");
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        connectionWatch.unsubscribe();
+        // Held calls fail now rather than wait for a connection that will not come.
+        openGate();
+        await wsClient.close();
+        status = "closed";
+        options.onStatusChange?.("closed");
+      })();
+      return closing;
     },
   };
 }
