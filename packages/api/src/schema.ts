@@ -73,10 +73,14 @@ export const joinRoomInputSchema = z.object({ roomId: roomIdSchema, username: us
 export const sendMessageInputSchema = z.object({ roomId: roomIdSchema, text: messageTextSchema });
 /** Input of `leaveRoom` and `onPresence`. */
 export const roomInputSchema = z.object({ roomId: roomIdSchema });
-/** Input of `onMessage`; `lastEventId` is filled in by the client when it resumes. */
+/**
+ * Input of `onMessage`; `lastEventId` is filled in by the client when it resumes. Any id we
+ * do not hold (empty, garbage, another room's, expired) replays everything retained; only its
+ * length is bounded, so nobody can make the server hold a huge string.
+ */
 export const onMessageInputSchema = z.object({
   roomId: roomIdSchema,
-  lastEventId: messageIdSchema.nullish(),
+  lastEventId: z.string().max(64, "lastEventId must be at most 64 characters.").nullish(),
 });
 
 /** A person present in a room. */

@@ -46,11 +46,15 @@ export class ChatSession {
     if (current === undefined) {
       // Claimed before the first await, so a concurrent second join sees it.
       this.rooms.set(roomId, username);
+      let added = false;
       try {
         const arrived = await this.deps.broker.addMember(roomId, username, this.id);
+        added = true;
         if (arrived) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} joined` });
       } catch (error) {
+        // Undo the whole join, so a retry announces it and no ghost member stays behind.
         this.rooms.delete(roomId);
+        if (added) await this.deps.broker.removeMember(roomId, username, this.id).catch(() => false);
         throw error;
       }
     }
@@ -69,7 +73,8 @@ export class ChatSession {
     if (retryAfterMs > 0) {
       throw new ChatError(
         "RATE_LIMITED",
-        `You are sending too fast; try again in ${(retryAfterMs / 1000).toFixed(1)} s.`,
+        // Rounded up to a tenth, so the wait is never shown as "0.0 s".
+        `You are sending too fast; try again in ${(Math.ceil(retryAfterMs / 100) / 10).toFixed(1)} s.`,
         retryAfterMs,
       );
     }
@@ -80,8 +85,9 @@ export class ChatSession {
   async leave(roomId: RoomId): Promise<void> {
     const username = this.rooms.get(roomId);
     if (username === undefined) return;
-    this.rooms.delete(roomId);
+    // Forget the room only once the broker has let go of the name, so a failed leave can be retried.
     const departed = await this.deps.broker.removeMember(roomId, username, this.id);
+    if (this.rooms.get(roomId) === username) this.rooms.delete(roomId);
     if (departed) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} left` });
   }
 

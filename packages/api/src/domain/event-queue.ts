@@ -7,6 +7,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private done = false;
+  private detach: (() => void) | null = null;
 
   /**
    * @param onClose runs once when the queue ends (consumer `return()`, `close()` or the signal
@@ -16,8 +17,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   /** Closes the queue when `signal` aborts (at once if it already has). */
   closeOn(signal: AbortSignal): this {
-    if (signal.aborted) this.close();
-    else signal.addEventListener("abort", () => this.close(), { once: true });
+    if (signal.aborted) {
+      this.close();
+      return this;
+    }
+    const onAbort = (): void => this.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    // A long-lived signal shared by many streams must not collect their listeners.
+    this.detach = () => signal.removeEventListener("abort", onAbort);
     return this;
   }
 
@@ -63,6 +70,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   close(): void {
     if (this.done) return;
     this.done = true;
+    this.detach?.();
     this.onClose();
     const waiting = this.waiting;
     this.waiting = null;

@@ -1,61 +1,67 @@
 /**
- * The last `capacity` items of a room, oldest first, each under its sequence number, in fixed
- * arrays: O(1) append, O(log n) lookup by sequence number, no allocation per item once full.
+ * The last `capacity` items of a room, oldest first, each under its sequence number: O(1)
+ * append, O(log n) lookup by sequence number, no allocation per item once full. The arrays grow
+ * with the room, so ten thousand quiet rooms do not each reserve a full history.
  */
 export class HistoryRing<T> {
-  private readonly items: (T | undefined)[];
-  private readonly seqs: Float64Array;
+  private readonly items: T[] = [];
+  private readonly seqs: number[] = [];
+  /** Index of the oldest item once the ring is full and wraps. */
   private start = 0;
-  private count = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError("capacity must be a positive integer");
-    this.items = new Array<T | undefined>(capacity);
-    this.seqs = new Float64Array(capacity);
   }
 
   /** How many items are retained. */
   get size(): number {
-    return this.count;
+    return this.items.length;
   }
 
   /** Appends `item` under `seq`, dropping the oldest when full. `seq` must grow with each push. */
   push(seq: number, item: T): void {
-    let slot: number;
-    if (this.count < this.capacity) {
-      slot = (this.start + this.count) % this.capacity;
-      this.count++;
-    } else {
-      slot = this.start;
-      this.start = (this.start + 1) % this.capacity;
+    if (this.items.length < this.capacity) {
+      this.items.push(item);
+      this.seqs.push(seq);
+      return;
     }
-    this.items[slot] = item;
-    this.seqs[slot] = seq;
+    this.items[this.start] = item;
+    this.seqs[this.start] = seq;
+    this.start = (this.start + 1) % this.capacity;
   }
 
   /** The newest `limit` items, oldest first. */
   last(limit: number): T[] {
-    return this.slice(Math.max(0, this.count - limit));
+    return this.slice(Math.max(0, this.items.length - limit));
   }
 
-  /** Every retained item whose seq is greater than `seq`, oldest first; all of them for `null`. */
+  /**
+   * The items after the one stored under `seq`, oldest first. When no retained item has that
+   * seq (`null`, expired, or never this room's), all of them: a reader that cannot be placed
+   * gets everything rather than a guess.
+   */
   after(seq: number | null): T[] {
     if (seq === null) return this.slice(0);
     // Binary search: seqs increase but are not contiguous (one counter serves every room).
     let low = 0;
-    let high = this.count;
+    let high = this.items.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if ((this.seqs[(this.start + mid) % this.capacity] ?? 0) <= seq) low = mid + 1;
+      if (this.seqAt(mid) < seq) low = mid + 1;
       else high = mid;
     }
-    return this.slice(low);
+    return low < this.items.length && this.seqAt(low) === seq ? this.slice(low + 1) : this.slice(0);
+  }
+
+  private seqAt(index: number): number {
+    return this.seqs[(this.start + index) % this.items.length] ?? Number.NaN;
   }
 
   private slice(from: number): T[] {
     const result: T[] = [];
-    for (let index = from; index < this.count; index++) {
-      const item = this.items[(this.start + index) % this.capacity];
+    const count = this.items.length;
+    for (let index = from; index < count; index++) {
+      const item = this.items[(this.start + index) % count];
       if (item !== undefined) result.push(item);
     }
     return result;

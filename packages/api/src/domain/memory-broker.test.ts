@@ -1,0 +1,238 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { ChatMessage, RoomId } from "../schema.js";
+import { describeBrokerContract } from "../testing/broker-contract.js";
+import type { Clock } from "./clock.js";
+import { MemoryBroker, type MemoryBrokerOptions } from "./memory-broker.js";
+
+describeBrokerContract("MemoryBroker", () => new MemoryBroker());
+
+// The same guarantees hold when rooms are being evicted all the time: only idle rooms go.
+describeBrokerContract("MemoryBroker under eviction pressure", () => new MemoryBroker({ maxRooms: 2 }));
+
+/** A clock that moves only when the test says so. */
+class HandClock implements Clock {
+  constructor(private time = 1_700_000_000_000) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+describe("MemoryBroker", () => {
+  const brokers: MemoryBroker[] = [];
+  const controllers: AbortController[] = [];
+
+  const newBroker = (options: MemoryBrokerOptions = {}): MemoryBroker => {
+    const broker = new MemoryBroker(options);
+    brokers.push(broker);
+    return broker;
+  };
+
+  const newSignal = (): AbortController => {
+    const controller = new AbortController();
+    controllers.push(controller);
+    return controller;
+  };
+
+  afterEach(async () => {
+    for (const controller of controllers.splice(0)) controller.abort();
+    await Promise.all(brokers.splice(0).map((broker) => broker.close()));
+  });
+
+  const say = (broker: MemoryBroker, roomId: RoomId, text: string): Promise<ChatMessage> =>
+    broker.publish(roomId, { kind: "user", username: "alice", text });
+
+  const sayAll = async (broker: MemoryBroker, roomId: RoomId, texts: readonly string[]): Promise<ChatMessage[]> => {
+    const published: ChatMessage[] = [];
+    for (const text of texts) published.push(await say(broker, roomId, text));
+    return published;
+  };
+
+  /** Reads exactly `count` messages of a stream. */
+  const read = async (stream: AsyncIterable<ChatMessage>, count: number): Promise<string[]> => {
+    const iterator = stream[Symbol.asyncIterator]();
+    const texts: string[] = [];
+    while (texts.length < count) {
+      const result = await iterator.next();
+      if (result.done === true) throw new Error(`The stream ended after ${texts.length} of ${count} messages.`);
+      texts.push(result.value.text);
+    }
+    return texts;
+  };
+
+  /** Whether the broker still holds `roomId`'s history (an evicted room comes back empty). */
+  const retains = async (broker: MemoryBroker, roomId: RoomId): Promise<boolean> =>
+    (await broker.history(roomId, 1)).length > 0;
+
+  describe("history", () => {
+    it("keeps only the last historySize messages of a room", async () => {
+      const broker = newBroker({ historySize: 3 });
+      await sayAll(broker, "r", ["1", "2", "3", "4", "5"]);
+      expect((await broker.history("r", 50)).map((m) => m.text)).toEqual(["3", "4", "5"]);
+      expect(await read(broker.messages("r", null, newSignal().signal), 3)).toEqual(["3", "4", "5"]);
+    });
+
+    it("replays every retained message for a lastEventId older than the retained history", async () => {
+      const broker = newBroker({ historySize: 3 });
+      const [expired] = await sayAll(broker, "r", ["1", "2", "3", "4", "5"]);
+      if (expired === undefined) throw new Error("nothing published");
+      const stream = broker.messages("r", expired.id, newSignal().signal);
+      await say(broker, "r", "6");
+      expect(await read(stream, 4)).toEqual(["3", "4", "5", "6"]);
+    });
+
+    it("replays every retained message for an id of an earlier broker instance", async () => {
+      const clock = new HandClock();
+      const earlier = newBroker({ clock });
+      const old = await sayAll(earlier, "r", ["o1", "o2", "o3", "o4", "o5"]);
+      const lastOld = old.at(-1);
+      if (lastOld === undefined) throw new Error("nothing published");
+      // A restarted process: a later start, so a new epoch, and a seq counting from 1 again.
+      clock.advance(5_000);
+      const later = newBroker({ clock });
+      await sayAll(later, "r", ["n1", "n2", "n3"]);
+      const stream = later.messages("r", lastOld.id, newSignal().signal);
+      await say(later, "r", "n4");
+      expect(await read(stream, 4)).toEqual(["n1", "n2", "n3", "n4"]);
+    });
+  });
+
+  describe("room eviction", () => {
+    it("counts the rooms it holds, including rooms that were only read", async () => {
+      const broker = newBroker();
+      expect(broker.stats()).toEqual({ rooms: 0, streams: 0 });
+      await say(broker, "a", "hi");
+      await broker.addMember("b", "alice", "conn-1");
+      broker.messages("c", null, newSignal().signal);
+      broker.presence("c", newSignal().signal);
+      expect(broker.stats()).toEqual({ rooms: 3, streams: 2 });
+    });
+
+    it("evicts idle empty rooms, least recently active first, when a new room would pass maxRooms", async () => {
+      const clock = new HandClock();
+      const broker = newBroker({ maxRooms: 5, clock });
+      for (const roomId of ["r1", "r2", "r3", "r4", "r5"]) {
+        await say(broker, roomId, `in ${roomId}`);
+        clock.advance(10);
+      }
+      // Activity in r1 makes r2 the least recently active room.
+      await say(broker, "r1", "still here");
+      clock.advance(10);
+      expect(broker.stats().rooms).toBe(5);
+
+      await say(broker, "r6", "new");
+      expect(broker.stats().rooms).toBe(5);
+      expect(await retains(broker, "r2")).toBe(false);
+      for (const roomId of ["r1", "r3", "r4", "r5", "r6"]) expect(await retains(broker, roomId)).toBe(true);
+
+      clock.advance(10);
+      await say(broker, "r7", "new");
+      expect(broker.stats().rooms).toBe(5);
+      expect(await retains(broker, "r3")).toBe(false);
+      for (const roomId of ["r1", "r4", "r5", "r6", "r7"]) expect(await retains(broker, roomId)).toBe(true);
+    });
+
+    it("evicts down to 90% of maxRooms at once, so it does not run for every new room", async () => {
+      const clock = new HandClock();
+      const broker = newBroker({ maxRooms: 20, clock });
+      for (let index = 0; index < 20; index++) {
+        await say(broker, `r${index}`, "hi");
+        clock.advance(10);
+      }
+      await say(broker, "new", "hi");
+      // Down to 18, then the new room: the two oldest went.
+      expect(broker.stats().rooms).toBe(19);
+      expect(await retains(broker, "r0")).toBe(false);
+      expect(await retains(broker, "r1")).toBe(false);
+      expect(await retains(broker, "r2")).toBe(true);
+    });
+
+    it("never evicts a room with members or an open stream, however long idle", async () => {
+      const clock = new HandClock();
+      const broker = newBroker({ maxRooms: 3, clock });
+      await broker.addMember("members", "alice", "conn-1");
+      await say(broker, "members", "kept");
+      const reader = broker.messages("read", null, newSignal().signal);
+      await say(broker, "read", "kept");
+      await say(broker, "idle", "dropped");
+      for (let index = 0; index < 10; index++) {
+        clock.advance(60_000);
+        await say(broker, `filler${index}`, "hi");
+        expect(broker.stats().rooms).toBe(3);
+      }
+      expect(await retains(broker, "members")).toBe(true);
+      expect(await retains(broker, "idle")).toBe(false);
+      expect(await broker.members("members")).toEqual([{ username: "alice" }]);
+      await say(broker, "read", "live");
+      expect(await read(reader, 2)).toEqual(["kept", "live"]);
+    });
+
+    it("keeps every room in use even past maxRooms", async () => {
+      const broker = newBroker({ maxRooms: 2 });
+      for (const roomId of ["a", "b", "c", "d"]) await broker.addMember(roomId, "alice", "conn-1");
+      expect(broker.stats().rooms).toBe(4);
+      expect((await broker.listRooms()).map((room) => room.roomId).sort()).toEqual(["a", "b", "c", "d"]);
+    });
+
+    it("evicts a room once its last member has left and its last stream has ended", async () => {
+      const clock = new HandClock();
+      const broker = newBroker({ maxRooms: 2, clock });
+      await broker.addMember("busy", "alice", "conn-1");
+      const controller = newSignal();
+      broker.messages("busy", null, controller.signal);
+      await say(broker, "busy", "hi");
+      clock.advance(10);
+      await say(broker, "other", "hi");
+      clock.advance(10);
+      await say(broker, "third", "hi");
+      expect(await retains(broker, "busy")).toBe(true);
+
+      await broker.removeMember("busy", "alice", "conn-1");
+      clock.advance(10);
+      await say(broker, "fourth", "hi");
+      expect(await retains(broker, "busy")).toBe(true);
+
+      // Once idle, it ages like any other room: gone within the next two new rooms.
+      clock.advance(10);
+      controller.abort();
+      for (const roomId of ["fifth", "sixth"]) {
+        clock.advance(10);
+        await say(broker, roomId, "hi");
+      }
+      expect(await retains(broker, "busy")).toBe(false);
+    });
+
+    it("does not mistake a message id from an evicted room's earlier life for a position in its new one", async () => {
+      const clock = new HandClock();
+      const broker = newBroker({ maxRooms: 2, clock });
+      const earlierLife = await sayAll(broker, "x", ["old1", "old2", "old3"]);
+      clock.advance(10);
+      await say(broker, "y", "hi");
+      clock.advance(10);
+      await say(broker, "z", "hi");
+      expect(await retains(broker, "x")).toBe(false);
+
+      const newLife = await sayAll(broker, "x", ["new1", "new2", "new3", "new4", "new5"]);
+      const earlierIds = new Set(earlierLife.map((message) => message.id));
+      for (const message of newLife) expect(earlierIds.has(message.id)).toBe(false);
+      const lastOld = earlierLife.at(-1);
+      if (lastOld === undefined) throw new Error("nothing published");
+      const stream = broker.messages("x", lastOld.id, newSignal().signal);
+      expect(await read(stream, 5)).toEqual(["new1", "new2", "new3", "new4", "new5"]);
+    });
+  });
+
+  describe("close", () => {
+    it("drops every room and stream when it closes", async () => {
+      const broker = newBroker();
+      await say(broker, "a", "hi");
+      broker.messages("a", null, newSignal().signal);
+      broker.presence("b", newSignal().signal);
+      await broker.close();
+      expect(broker.stats()).toEqual({ rooms: 0, streams: 0 });
+      expect(await broker.history("a", 10)).toEqual([]);
+    });
+  });
+});

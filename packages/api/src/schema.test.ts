@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import {
+  chatMessageSchema,
+  joinRoomInputSchema,
+  messageTextSchema,
+  onMessageInputSchema,
+  presenceEventSchema,
+  roomIdSchema,
+  sendMessageInputSchema,
+  usernameSchema,
+} from "./schema.js";
+
+describe("roomIdSchema", () => {
+  it("folds a room id to lower case, so General and general are one room", () => {
+    expect(roomIdSchema.parse("General")).toBe("general");
+    expect(roomIdSchema.parse("LOBBY-2_b")).toBe("lobby-2_b");
+  });
+
+  it("accepts letters, digits, underscore and dash from 1 to 32 characters", () => {
+    expect(roomIdSchema.parse("a")).toBe("a");
+    expect(roomIdSchema.parse("x".repeat(32))).toBe("x".repeat(32));
+    expect(roomIdSchema.parse("room_1-b")).toBe("room_1-b");
+  });
+
+  it("rejects an empty room id", () => {
+    expect(roomIdSchema.safeParse("").success).toBe(false);
+  });
+
+  it("rejects a room id of 33 characters", () => {
+    expect(roomIdSchema.safeParse("x".repeat(33)).success).toBe(false);
+  });
+
+  it.each([
+    ["a space", "my room"],
+    ["a leading space", " general"],
+    ["a dot", "room.1"],
+    ["a slash", "a/b"],
+    ["an accented letter", "café"],
+    ["an emoji", "room🎉"],
+    ["a Cyrillic look-alike", "g\u0435neral"],
+  ])("rejects a room id containing %s", (_label, roomId) => {
+    expect(roomIdSchema.safeParse(roomId).success).toBe(false);
+  });
+
+  it("rejects a room id that is not a string", () => {
+    expect(roomIdSchema.safeParse(1).success).toBe(false);
+  });
+});
+
+describe("usernameSchema", () => {
+  it("trims surrounding whitespace from a username", () => {
+    expect(usernameSchema.parse("  alice \t")).toBe("alice");
+  });
+
+  it("keeps case and inner spaces of a username", () => {
+    expect(usernameSchema.parse("Alice Liddell")).toBe("Alice Liddell");
+  });
+
+  it("rejects a username that is empty or only whitespace", () => {
+    expect(usernameSchema.safeParse("").success).toBe(false);
+    expect(usernameSchema.safeParse("   ").success).toBe(false);
+  });
+
+  it("accepts 32 characters and rejects 33", () => {
+    expect(usernameSchema.parse("a".repeat(32))).toBe("a".repeat(32));
+    expect(usernameSchema.safeParse("a".repeat(33)).success).toBe(false);
+  });
+
+  it("counts the length after trimming", () => {
+    const name = `  ${"b".repeat(32)}  `;
+    expect(usernameSchema.parse(name)).toBe("b".repeat(32));
+  });
+
+  it("counts an emoji as one character, so 32 emoji are a valid name and 33 are not", () => {
+    // Each of these is two UTF-16 code units: 32 of them are 64 units but 32 code points.
+    expect(usernameSchema.parse("😀".repeat(32))).toBe("😀".repeat(32));
+    expect(usernameSchema.safeParse("😀".repeat(33)).success).toBe(false);
+  });
+
+  it.each([
+    ["NUL (C0)", "\u0000"],
+    ["BEL (C0)", "\u0007"],
+    ["ESC (C0)", "\u001b"],
+    ["unit separator (C0)", "\u001f"],
+    ["DEL", "\u007f"],
+    ["the first C1 control", "\u0080"],
+    ["NEL (C1)", "\u0085"],
+    ["APC (C1)", "\u009f"],
+  ])("rejects a username containing %s", (_label, control) => {
+    expect(usernameSchema.safeParse(`ali${control}ce`).success).toBe(false);
+    expect(usernameSchema.safeParse(`${control}alice`).success).toBe(false);
+  });
+
+  it("accepts the characters just outside the control ranges", () => {
+    expect(usernameSchema.parse("a b")).toBe("a b");
+    expect(usernameSchema.parse("a~b")).toBe("a~b");
+    expect(usernameSchema.parse("a\u00a0b")).toBe("a\u00a0b");
+    expect(usernameSchema.parse("Zoë")).toBe("Zoë");
+  });
+});
+
+describe("messageTextSchema", () => {
+  it("trims surrounding whitespace from a message and keeps inner newlines", () => {
+    expect(messageTextSchema.parse("\n  hello\nworld  \n")).toBe("hello\nworld");
+  });
+
+  it("rejects a message that is empty after trimming", () => {
+    expect(messageTextSchema.safeParse("").success).toBe(false);
+    expect(messageTextSchema.safeParse(" \n\t ").success).toBe(false);
+  });
+
+  it("accepts 2,000 characters and rejects 2,001", () => {
+    expect(messageTextSchema.parse("x".repeat(2000))).toHaveLength(2000);
+    expect(messageTextSchema.safeParse("x".repeat(2001)).success).toBe(false);
+  });
+
+  it("counts the 2,000 characters after trimming", () => {
+    expect(messageTextSchema.parse(`   ${"x".repeat(2000)}   `)).toBe("x".repeat(2000));
+  });
+
+  it("counts emoji as one character each towards the 2,000", () => {
+    expect(messageTextSchema.safeParse("🎉".repeat(2000)).success).toBe(true);
+    expect(messageTextSchema.safeParse("🎉".repeat(2001)).success).toBe(false);
+  });
+});
+
+describe("procedure inputs", () => {
+  it("folds the room id and trims the name of a join", () => {
+    expect(joinRoomInputSchema.parse({ roomId: "General", username: " alice " })).toEqual({
+      roomId: "general",
+      username: "alice",
+    });
+  });
+
+  it("rejects a send without text", () => {
+    expect(sendMessageInputSchema.safeParse({ roomId: "general" }).success).toBe(false);
+  });
+
+  it("accepts an onMessage input with a lastEventId string, null, or none", () => {
+    expect(onMessageInputSchema.parse({ roomId: "General", lastEventId: "abc-12" })).toEqual({
+      roomId: "general",
+      lastEventId: "abc-12",
+    });
+    expect(onMessageInputSchema.parse({ roomId: "general", lastEventId: null })).toEqual({
+      roomId: "general",
+      lastEventId: null,
+    });
+    expect(onMessageInputSchema.parse({ roomId: "general" })).toEqual({ roomId: "general" });
+  });
+
+  it("rejects an onMessage input whose lastEventId is not a string", () => {
+    expect(onMessageInputSchema.safeParse({ roomId: "general", lastEventId: 12 }).success).toBe(false);
+  });
+});
+
+describe("output shapes", () => {
+  it("describes a chat message whose sentAt is a Date", () => {
+    const message = {
+      id: "k-1",
+      roomId: "general",
+      kind: "system",
+      username: "alice",
+      text: "alice joined",
+      sentAt: new Date(0),
+    };
+    expect(chatMessageSchema.parse(message)).toEqual(message);
+    expect(chatMessageSchema.safeParse({ ...message, sentAt: "1970-01-01T00:00:00.000Z" }).success).toBe(false);
+    expect(chatMessageSchema.safeParse({ ...message, kind: "bot" }).success).toBe(false);
+  });
+
+  it("tells a presence snapshot from a join or leave delta", () => {
+    expect(presenceEventSchema.parse({ type: "snapshot", roomId: "r", members: [{ username: "a" }] })).toEqual({
+      type: "snapshot",
+      roomId: "r",
+      members: [{ username: "a" }],
+    });
+    expect(presenceEventSchema.parse({ type: "leave", roomId: "r", username: "a" })).toEqual({
+      type: "leave",
+      roomId: "r",
+      username: "a",
+    });
+    expect(presenceEventSchema.safeParse({ type: "join", roomId: "r", members: [] }).success).toBe(false);
+  });
+});
