@@ -1,0 +1,38 @@
+import { createEffect, type JSX, Show } from "solid-js";
+import { ConnectionStatus } from "./components/ConnectionStatus";
+import { JoinForm } from "./components/JoinForm";
+import { RoomList } from "./components/RoomList";
+import { RoomView } from "./components/RoomView";
+import { Welcome } from "./components/Welcome";
+import { syncRoomWithAddress } from "./stores/address-sync";
+import { useChat } from "./stores/chat-context";
+
+/** The page: header with the connection status, the rooms sidebar, and the open room. */
+export function App(): JSX.Element {
+  const chat = useChat();
+  syncRoomWithAddress(chat);
+
+  // Unread messages in the tab title, so a background tab shows that something happened.
+  createEffect(() => {
+    const unread = chat.state.rooms.reduce((sum, room) => sum + room.unread, 0);
+    document.title = unread > 0 ? `(${unread}) Chat` : "Chat";
+  });
+
+  return (
+    <div class="app">
+      <header class="app-header">
+        <h1 class="app-title">Chat</h1>
+        <ConnectionStatus />
+      </header>
+      <aside class="sidebar" aria-label="Rooms and joining">
+        <RoomList />
+        <JoinForm />
+      </aside>
+      <main class="main">
+        <Show when={chat.activeRoom()} keyed fallback={<Welcome />}>
+          {(room) => <RoomView room={room} />}
+        </Show>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,124 @@
+import { roomIdSchema, usernameSchema } from "@chat/api/schema";
+import { createEffect, createSignal, type JSX, on, Show } from "solid-js";
+import { useChat } from "../stores/chat-context";
+
+interface FieldErrors {
+  username: string | null;
+  room: string | null;
+}
+
+const noErrors: FieldErrors = { username: null, room: null };
+
+/** First issue of a failed parse, in the schema's own words. */
+function firstIssue(result: { success: boolean; error?: { issues: { message: string }[] } }): string | null {
+  if (result.success) return null;
+  return result.error?.issues[0]?.message ?? "This value is not valid.";
+}
+
+/**
+ * The form to join a room under a name. Both fields are checked with the server's schemas
+ * first, so nothing invalid is sent; the name is remembered for the next visit.
+ */
+export function JoinForm(): JSX.Element {
+  const chat = useChat();
+  let usernameField: HTMLInputElement | undefined;
+  let roomField: HTMLInputElement | undefined;
+  const [username, setUsername] = createSignal(chat.state.username);
+  const [room, setRoom] = createSignal(chat.state.requestedRoomId ?? "");
+  const [errors, setErrors] = createSignal<FieldErrors>(noErrors);
+
+  // A link to a room that could not be joined by itself (no name known yet) prefills it here.
+  createEffect(
+    on(
+      () => chat.state.requestedRoomId,
+      (roomId, previous) => {
+        if (roomId === null) {
+          // Joined by itself (the name was remembered): the offer is done, so empty the field.
+          if (previous !== undefined && previous !== null && room() === previous) setRoom("");
+          return;
+        }
+        setRoom(roomId);
+        if (username().trim() === "") usernameField?.focus();
+      },
+    ),
+  );
+
+  const submit = async (event: SubmitEvent): Promise<void> => {
+    event.preventDefault();
+    const name = usernameSchema.safeParse(username());
+    // Trimmed here; the schema itself case-folds, as the server does.
+    const roomId = roomIdSchema.safeParse(room().trim());
+    setErrors({ username: firstIssue(name), room: firstIssue(roomId) });
+    if (!name.success) {
+      usernameField?.focus();
+      return;
+    }
+    if (!roomId.success) {
+      roomField?.focus();
+      return;
+    }
+    if (await chat.join(roomId.data, name.data)) setRoom("");
+  };
+
+  return (
+    <section class="join" aria-labelledby="join-heading">
+      <h2 id="join-heading" class="section-heading">
+        Join a room
+      </h2>
+      <form class="join-form" novalidate onSubmit={(event) => void submit(event)}>
+        <div class="field">
+          <label for="join-username">Username</label>
+          <input
+            ref={(element) => (usernameField = element)}
+            id="join-username"
+            name="username"
+            type="text"
+            autocomplete="username"
+            spellcheck={false}
+            value={username()}
+            aria-invalid={errors().username !== null}
+            aria-describedby={errors().username !== null ? "join-username-error" : undefined}
+            onInput={(event) => setUsername(event.currentTarget.value)}
+          />
+          <Show when={errors().username}>
+            {(message) => (
+              <p id="join-username-error" class="field-error">
+                {message()}
+              </p>
+            )}
+          </Show>
+        </div>
+        <div class="field">
+          <label for="join-room">Room</label>
+          <input
+            ref={(element) => (roomField = element)}
+            id="join-room"
+            name="room"
+            type="text"
+            autocomplete="off"
+            autocapitalize="none"
+            spellcheck={false}
+            placeholder="e.g. general"
+            value={room()}
+            aria-invalid={errors().room !== null}
+            aria-describedby={errors().room !== null ? "join-room-error" : undefined}
+            onInput={(event) => setRoom(event.currentTarget.value)}
+          />
+          <Show when={errors().room}>
+            {(message) => (
+              <p id="join-room-error" class="field-error">
+                {message()}
+              </p>
+            )}
+          </Show>
+        </div>
+        <button type="submit" class="button button--primary join-button" aria-busy={chat.state.joining}>
+          Join
+        </button>
+      </form>
+      <p role="alert" class="form-error">
+        {chat.state.joinError}
+      </p>
+    </section>
+  );
+}

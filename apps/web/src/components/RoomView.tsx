@@ -1,0 +1,40 @@
+import type { JSX } from "solid-js";
+import { useChat } from "../stores/chat-context";
+import type { RoomState } from "../stores/chat-store";
+import { MemberList } from "./MemberList";
+import { MessageComposer } from "./MessageComposer";
+import { MessageList } from "./MessageList";
+
+/** One open room: its title and Leave button, the conversation, the members and the message box. */
+export function RoomView(props: { room: RoomState }): JSX.Element {
+  const chat = useChat();
+
+  const leave = (): void => {
+    void chat.leave(props.room.id);
+    // The Leave button is about to disappear with this view; with no room left, focus the join
+    // form so keyboard users are not dropped at the top of the page.
+    if (chat.state.rooms.length === 0) document.getElementById("join-room")?.focus();
+  };
+
+  return (
+    <section class="room" aria-labelledby="room-title">
+      <header class="room-header">
+        <h2 id="room-title" class="room-title">
+          <span class="room-hash" aria-hidden="true">
+            #
+          </span>
+          {props.room.id}
+        </h2>
+        <p class="room-identity muted">as {props.room.username}</p>
+        <button type="button" class="button button--quiet" onClick={leave}>
+          Leave
+        </button>
+      </header>
+      <div class="room-body">
+        <MessageList room={props.room} />
+        <MemberList members={props.room.members} ownName={props.room.username} />
+      </div>
+      <MessageComposer room={props.room} />
+    </section>
+  );
+}

@@ -1,0 +1,25 @@
+import type { ChatMessage } from "@chat/api/client";
+import { describe, expect, it } from "vitest";
+import { takeUnseen } from "./dedupe";
+
+function message(id: string): ChatMessage {
+  return { id, roomId: "general", kind: "user", username: "alice", text: id, sentAt: new Date(0) };
+}
+
+describe("takeUnseen", () => {
+  it("keeps new messages in order and remembers them", () => {
+    const seen = new Set<string>();
+    expect(takeUnseen(seen, [message("a"), message("b")]).map((m) => m.id)).toEqual(["a", "b"]);
+    expect([...seen]).toEqual(["a", "b"]);
+  });
+
+  it("drops a replay of messages already shown", () => {
+    const seen = new Set<string>();
+    takeUnseen(seen, [message("a"), message("b")]);
+    expect(takeUnseen(seen, [message("a"), message("b"), message("c")]).map((m) => m.id)).toEqual(["c"]);
+  });
+
+  it("drops a duplicate within one batch", () => {
+    expect(takeUnseen(new Set(), [message("a"), message("a")]).map((m) => m.id)).toEqual(["a"]);
+  });
+});

@@ -1,0 +1,15 @@
+import type { PresenceEvent } from "@chat/api/client";
+
+const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: "base" });
+
+/** The member names after `event`: a snapshot replaces the list, a join or leave edits it; sorted by name. */
+export function applyPresence(members: readonly string[], event: PresenceEvent): string[] {
+  switch (event.type) {
+    case "snapshot":
+      return [...new Set(event.members.map((member) => member.username))].sort(byName);
+    case "join":
+      return members.includes(event.username) ? [...members] : [...members, event.username].sort(byName);
+    case "leave":
+      return members.filter((name) => name !== event.username);
+  }
+}
