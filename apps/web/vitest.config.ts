@@ -1,16 +1,12 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Unit tests cover logic only, so they run in Node, in a file of their own so that
- * vite-plugin-solid does not switch the environment to jsdom (not installed). Solid is
- * resolved to its browser build and inlined: Node's own resolution would pick the server
- * build, whose stores and memos do not react, and the store tests need them to.
+ * Unit tests of the app's pure logic, in Node. A file of its own, so that vite-plugin-solid does
+ * not switch the environment to jsdom; the store is tested on the real server in tests/web.
  */
 export default defineConfig({
-  ssr: { resolve: { conditions: ["browser", "development"], externalConditions: ["browser", "development"] } },
   test: {
     environment: "node",
     include: ["src/**/*.test.ts"],
-    server: { deps: { inline: [/solid-js/] } },
   },
 });

@@ -2,7 +2,7 @@
  * The app's one connection to the server. Only the store uses it; components see its status
  * and never the WebSocket itself.
  */
-import { type ChatClient, type ConnectionStatus, createChatClient } from "@chat/api/client";
+import { type ChatClient, type ChatClientOptions, type ConnectionStatus, createChatClient } from "@chat/api/client";
 import { type Accessor, createSignal } from "solid-js";
 
 /** The server as the store sees it: typed procedures plus a reactive connection status. */
@@ -23,9 +23,12 @@ export function endpointUrl(page: Pick<Location, "protocol" | "host"> = location
   return `${page.protocol === "https:" ? "wss" : "ws"}://${page.host}/trpc`;
 }
 
+/** What a page never sets but Node needs: a WebSocket class, and quicker retries in tests. */
+export type ConnectionOptions = Pick<ChatClientOptions, "WebSocket" | "retryDelayMs">;
+
 /** Opens the connection; call once per page. */
-export function openConnection(url: string = endpointUrl()): Connection {
+export function openConnection(url: string = endpointUrl(), options: ConnectionOptions = {}): Connection {
   const [status, setStatus] = createSignal<ConnectionStatus>("connecting");
-  const client = createChatClient({ url, onStatusChange: (next) => setStatus(next) });
+  const client = createChatClient({ ...options, url, onStatusChange: (next) => setStatus(next) });
   return { trpc: client.trpc, status, close: () => client.close() };
 }

@@ -22,4 +22,12 @@ describe("takeUnseen", () => {
   it("drops a duplicate within one batch", () => {
     expect(takeUnseen(new Set(), [message("a"), message("a")]).map((m) => m.id)).toEqual(["a"]);
   });
+
+  it("remembers only the newest ids past its limit, forgetting the oldest first", () => {
+    const seen = new Set<string>();
+    takeUnseen(seen, ["a", "b", "c", "d"].map(message), 3);
+    expect([...seen]).toEqual(["b", "c", "d"]);
+    expect(takeUnseen(seen, [message("d"), message("e")], 3).map((m) => m.id)).toEqual(["e"]);
+    expect([...seen]).toEqual(["c", "d", "e"]);
+  });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "@chat/server";
+import { ConfigError, loadConfig } from "./config.js";
 import { describe, expect, it } from "vitest";
 
 describe("the server's environment", () => {

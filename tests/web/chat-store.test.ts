@@ -1,0 +1,343 @@
+/**
+ * The SPA's store (`createChatStore`) on the real server over real WebSockets: what a tab shows,
+ * and what it asks the server, as people use it. Solid runs its browser build here (see
+ * vitest.config.ts), so the store's signals and memos react as they do in the page.
+ */
+import { MemoryBroker } from "@chat/api";
+import type { ChatClient, ChatMessage } from "@chat/api/client";
+import { createRoot } from "solid-js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import WebSocket from "ws";
+import { type Connection, type ConnectionOptions, openConnection } from "../../apps/web/src/connection";
+import type { KeyValueStorage } from "../../apps/web/src/lib/storage";
+import { type ChatStore, createChatStore, MAX_MESSAGES_PER_ROOM, USERNAME_KEY } from "../../apps/web/src/stores/chat-store";
+import { TestClock } from "../fixtures/clock.js";
+import { createFlakyNetwork } from "../fixtures/flaky-network.js";
+import { uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { startTestServer, type TestServer } from "../fixtures/test-server.js";
+import { createWireTap } from "../fixtures/wire-tap.js";
+
+/** `localStorage` for Node, which has none; `data` shows what the store remembered. */
+function memoryStorage(initial: Record<string, string> = {}): KeyValueStorage & { readonly data: Map<string, string> } {
+  const data = new Map(Object.entries(initial));
+  return { getItem: (key) => data.get(key) ?? null, setItem: (key, value) => void data.set(key, value), data };
+}
+
+interface Tab {
+  readonly store: ChatStore;
+  /** The tab's own connection, for a round trip on the same socket as the store's calls. */
+  readonly connection: Connection;
+}
+
+/**
+ * What one browser tab runs: its own connection to `app` and the store on it, in a Solid root,
+ * all torn down when the test ends. Resolves once the tab is online.
+ */
+async function openTab(
+  app: TestServer,
+  options: { storage?: KeyValueStorage; WebSocket?: ConnectionOptions["WebSocket"] } = {},
+): Promise<Tab> {
+  const connection = openConnection(app.wsUrl, { WebSocket: options.WebSocket ?? WebSocket, retryDelayMs: () => 50 });
+  const { store, dispose } = createRoot((dispose) => ({
+    store: createChatStore(connection, { storage: options.storage ?? memoryStorage() }),
+    dispose,
+  }));
+  onTestFinished(async () => {
+    store.dispose();
+    dispose();
+    await connection.close();
+  });
+  await waitFor(() => store.status() === "online", "the tab to connect");
+  return { store, connection };
+}
+
+/** Someone else, on a plain client of their own, in `roomId`. */
+async function person(app: TestServer, roomId: string, username: string): Promise<ChatClient> {
+  const client = app.client();
+  await client.trpc.joinRoom.mutate({ roomId, username });
+  return client;
+}
+
+async function say(client: ChatClient, roomId: string, text: string): Promise<void> {
+  await client.trpc.sendMessage.mutate({ roomId, text });
+}
+
+const messagesIn = (store: ChatStore, roomId: string): readonly ChatMessage[] =>
+  store.state.rooms.find((room) => room.id === roomId)?.messages ?? [];
+const textsIn = (store: ChatStore, roomId: string): string[] => messagesIn(store, roomId).map((message) => message.text);
+const userTextsIn = (store: ChatStore, roomId: string): string[] =>
+  messagesIn(store, roomId)
+    .filter((message) => message.kind === "user")
+    .map((message) => message.text);
+const roomIds = (store: ChatStore): string[] => store.state.rooms.map((room) => room.id);
+
+/** The ids of everything the server keeps of `roomId`, oldest first: what a tab should show. */
+async function serverHistoryIds(app: TestServer, roomId: string): Promise<string[]> {
+  return (await app.server.broker.history(roomId, MAX_MESSAGES_PER_ROOM)).map((message) => message.id);
+}
+
+/**
+ * The in-memory broker, unable to place any reader: every subscription gets all the room keeps,
+ * as the `ChatBroker` contract allows for an id a broker does not hold (a restarted or failed-over
+ * node). What a tab already has then arrives again, which the tab must not show twice.
+ */
+class ForgetfulBroker extends MemoryBroker {
+  override messages(roomId: string, _afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+    return super.messages(roomId, null, signal);
+  }
+}
+
+describe("a tab's rooms", () => {
+  it("joins a room, shows it, remembers the name and asks only for what came after the history", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("join");
+    const bob = await person(app, roomId, "bob");
+    await say(bob, roomId, "hello");
+    const tap = createWireTap();
+    const storage = memoryStorage();
+    const { store } = await openTab(app, { storage, WebSocket: tap.WebSocket });
+
+    expect(await store.join(roomId, "alice")).toBe(true);
+
+    expect(store.state.activeRoomId).toBe(roomId);
+    expect(store.activeRoom()?.username).toBe("alice");
+    expect(textsIn(store, roomId)).toEqual(["bob joined", "hello", "alice joined"]);
+    expect(storage.data.get(USERNAME_KEY)).toBe("alice");
+    const lastInHistory = messagesIn(store, roomId).at(-1)?.id;
+    expect(lastInHistory).toBeDefined();
+    await say(bob, roomId, "welcome");
+    await waitFor(() => textsIn(store, roomId).includes("welcome"), "bob's welcome");
+    expect(textsIn(store, roomId)).toEqual(["bob joined", "hello", "alice joined", "welcome"]);
+    expect(tap.calls("onMessage").map((request) => request.input)).toEqual([{ roomId, lastEventId: lastInHistory }]);
+  });
+
+  it("shows each message once when the server replays what the tab already has", async () => {
+    const app = await startTestServer({}, { broker: new ForgetfulBroker() });
+    const roomId = uniqueRoomId("replay");
+    const bob = await person(app, roomId, "bob");
+    await say(bob, roomId, "one");
+    const network = createFlakyNetwork();
+    const { store } = await openTab(app, { WebSocket: network.WebSocket });
+
+    // The subscription replays the whole history the join already returned.
+    await store.join(roomId, "alice");
+    await say(bob, roomId, "two");
+    await waitFor(() => textsIn(store, roomId).includes("two"), "bob's second message");
+    // After a reconnect it replays everything again, live messages included.
+    network.cut();
+    await waitFor(() => store.status() === "reconnecting", "the tab to notice the cut");
+    await waitFor(() => store.status() === "online", "the tab to be back online");
+    await say(bob, roomId, "three");
+    await waitFor(() => textsIn(store, roomId).includes("three"), "bob's third message");
+
+    expect(userTextsIn(store, roomId)).toEqual(["one", "two", "three"]);
+    expect(messagesIn(store, roomId).map((message) => message.id)).toEqual(await serverHistoryIds(app, roomId));
+  });
+
+  it("counts messages from others in a room that is not shown as unread, and clears them when shown", async () => {
+    const app = await startTestServer();
+    const general = uniqueRoomId("general");
+    const random = uniqueRoomId("random");
+    const { store } = await openTab(app);
+    await store.join(general, "alice");
+    await store.join(random, "alice");
+    expect(store.state.activeRoomId).toBe(random);
+
+    const bob = await person(app, general, "bob");
+    await say(bob, general, "hi");
+    expect(await store.send(general, "mine")).toBe(true);
+    // The same person on another device: still their own message.
+    await say(await person(app, general, "alice"), general, "from my phone");
+    await say(await person(app, general, "carol"), general, "hey");
+    await bob.trpc.joinRoom.mutate({ roomId: random, username: "bob" });
+    await say(bob, random, "seen here");
+    await waitFor(
+      () => textsIn(store, general).includes("hey") && textsIn(store, random).includes("seen here"),
+      "the messages in both rooms",
+    );
+
+    const unread = (roomId: string): number | undefined => store.state.rooms.find((room) => room.id === roomId)?.unread;
+    expect(textsIn(store, general)).toEqual(["alice joined", "bob joined", "hi", "mine", "from my phone", "carol joined", "hey"]);
+    expect(unread(general)).toBe(2);
+    expect(unread(random)).toBe(0);
+
+    store.show(general);
+
+    expect(store.state.activeRoomId).toBe(general);
+    expect(unread(general)).toBe(0);
+  });
+
+  it("keeps the member list current as people come and go", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("members");
+    const bob = await person(app, roomId, "bob");
+    const { store } = await openTab(app);
+    await store.join(roomId, "alice");
+    const members = (): string[] | undefined => store.activeRoom()?.members;
+    expect(members()).toEqual(["alice", "bob"]);
+
+    await person(app, roomId, "Carol");
+    await waitFor(() => members()?.length === 3, "carol to arrive");
+    expect(members()).toEqual(["alice", "bob", "Carol"]);
+
+    await bob.trpc.leaveRoom.mutate({ roomId });
+    await waitFor(() => members()?.length === 2, "bob to leave");
+    expect(members()).toEqual(["alice", "Carol"]);
+  });
+
+  it("leaving tells the server, ends the room's subscriptions and shows a remaining room", async () => {
+    const app = await startTestServer();
+    const general = uniqueRoomId("general");
+    const random = uniqueRoomId("random");
+    const { store } = await openTab(app);
+    await store.join(general, "alice");
+    await store.join(random, "alice");
+    const bob = await person(app, general, "bob");
+    await bob.trpc.joinRoom.mutate({ roomId: random, username: "bob" });
+    // A message and a presence subscription per room; nobody else subscribes on this server.
+    await waitFor(() => app.server.broker.stats().streams === 4, "the tab's subscriptions to start");
+
+    await store.leave(random);
+
+    expect(roomIds(store)).toEqual([general]);
+    expect(store.state.activeRoomId).toBe(general);
+    expect((await app.server.broker.members(random)).map((member) => member.username)).toEqual(["bob"]);
+    await waitFor(() => app.server.broker.stats().streams === 2, "the left room's subscriptions to end");
+    // What is said there afterwards reaches the tab no more; the marker shows the tab is still listening.
+    await say(bob, random, "late");
+    await say(bob, general, "marker");
+    await waitFor(() => textsIn(store, general).includes("marker"), "the marker in the remaining room");
+    expect(roomIds(store)).toEqual([general]);
+  });
+
+  it("puts the server's refusal of a message into the room, in words, until a message goes through", async () => {
+    const clock = new TestClock();
+    const app = await startTestServer({ SEND_RATE_BURST: "1", SEND_RATE_PER_SEC: "1" }, { clock });
+    const roomId = uniqueRoomId("refused");
+    const { store } = await openTab(app);
+    await store.join(roomId, "alice");
+    clock.freeze();
+
+    expect(await store.send(roomId, "first")).toBe(true);
+    expect(await store.send(roomId, "too soon")).toBe(false);
+    expect(store.activeRoom()?.error).toBe("You are sending too fast; try again in 1.0 s.");
+
+    clock.advance(1000);
+    expect(await store.send(roomId, "a second later")).toBe(true);
+    expect(store.activeRoom()?.error).toBeNull();
+    await waitFor(() => textsIn(store, roomId).includes("a second later"), "the accepted message");
+    expect(userTextsIn(store, roomId)).toEqual(["first", "a second later"]);
+  });
+
+  it("refuses to rejoin a room under another name without asking the server", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("rename");
+    const tap = createWireTap();
+    const { store } = await openTab(app, { WebSocket: tap.WebSocket });
+    await store.join(roomId, "alice");
+
+    expect(await store.join(roomId, "bob")).toBe(false);
+
+    expect(store.state.joinError).toBe(`You are already in ${roomId} as alice; leave it first to change your name.`);
+    expect(tap.calls("joinRoom").map((request) => request.input)).toEqual([{ roomId, username: "alice" }]);
+    expect(roomIds(store)).toEqual([roomId]);
+    expect(store.activeRoom()?.username).toBe("alice");
+  });
+});
+
+describe("a room's address", () => {
+  it("opening a room's address joins it under the remembered name", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("address");
+    const { store } = await openTab(app, { storage: memoryStorage({ [USERNAME_KEY]: "alice" }) });
+
+    store.open(roomId);
+
+    await waitFor(() => store.state.activeRoomId === roomId, "the room to be joined and shown");
+    expect(store.activeRoom()?.username).toBe("alice");
+    expect(store.state.requestedRoomId).toBeNull();
+    expect((await app.server.broker.members(roomId)).map((member) => member.username)).toEqual(["alice"]);
+  });
+
+  it("opening the address of a joined room shows it without joining again", async () => {
+    const app = await startTestServer();
+    const [first, second] = [uniqueRoomId("first"), uniqueRoomId("second")];
+    const tap = createWireTap();
+    const { store, connection } = await openTab(app, { WebSocket: tap.WebSocket });
+    await store.join(first, "alice");
+    await store.join(second, "alice");
+
+    store.open(first);
+
+    expect(store.state.activeRoomId).toBe(first);
+    await connection.trpc.listRooms.query();
+    expect(tap.calls("joinRoom")).toHaveLength(2);
+  });
+
+  it("opening a room's address without a remembered name asks for one instead of joining", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("noname");
+    const tap = createWireTap();
+    const { store, connection } = await openTab(app, { WebSocket: tap.WebSocket });
+
+    store.open(roomId);
+
+    expect(store.state.requestedRoomId).toBe(roomId);
+    expect(store.state.joining).toBe(false);
+    // A join the store had started would be on the wire before this later request.
+    await connection.trpc.listRooms.query();
+    expect(tap.calls("joinRoom")).toEqual([]);
+    expect(store.state.rooms).toEqual([]);
+    // Once the name is given, the room asked for is joined and no longer asked for.
+    expect(await store.join(roomId, "alice")).toBe(true);
+    expect(store.state.requestedRoomId).toBeNull();
+  });
+});
+
+describe("several tabs and a dropped network", () => {
+  it("two tabs in one room see each other's messages, in the same order", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("tabs");
+    const alice = await openTab(app);
+    const bob = await openTab(app);
+    await alice.store.join(roomId, "alice");
+    await bob.store.join(roomId, "bob");
+
+    expect(await alice.store.send(roomId, "hi bob")).toBe(true);
+    expect(await bob.store.send(roomId, "hi alice")).toBe(true);
+
+    const bothSee = (text: string): boolean => [alice, bob].every((tab) => textsIn(tab.store, roomId).includes(text));
+    await waitFor(() => bothSee("hi bob") && bothSee("hi alice"), "both tabs to show both messages");
+    expect(textsIn(alice.store, roomId)).toEqual(["alice joined", "bob joined", "hi bob", "hi alice"]);
+    expect(messagesIn(bob.store, roomId)).toEqual(messagesIn(alice.store, roomId));
+    await waitFor(() => alice.store.activeRoom()?.members.length === 2, "alice's tab to see bob");
+    expect(alice.store.activeRoom()?.members).toEqual(["alice", "bob"]);
+    expect(bob.store.activeRoom()?.members).toEqual(["alice", "bob"]);
+  });
+
+  it("after its connection drops and comes back, a tab shows what was said meanwhile exactly once, in order", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("dropped");
+    const network = createFlakyNetwork();
+    const { store } = await openTab(app, { WebSocket: network.WebSocket });
+    await store.join(roomId, "alice");
+    const bob = await person(app, roomId, "bob");
+    await say(bob, roomId, "before");
+    await waitFor(() => textsIn(store, roomId).includes("before"), "the message before the cut");
+
+    network.offline = true;
+    network.cut();
+    await waitFor(() => store.status() === "reconnecting", "the tab to notice the cut");
+    for (let index = 1; index <= 5; index++) await say(bob, roomId, `missed ${index}`);
+    network.offline = false;
+    await waitFor(() => store.status() === "online", "the tab to be back online");
+    await say(bob, roomId, "after");
+    await waitFor(() => textsIn(store, roomId).includes("after"), "the message after the reconnect");
+
+    expect(userTextsIn(store, roomId)).toEqual(["before", "missed 1", "missed 2", "missed 3", "missed 4", "missed 5", "after"]);
+    // Whether the 50 ms leave grace ran out while offline decides if "alice left/joined" were said;
+    // either way the tab shows exactly what the server kept.
+    expect(messagesIn(store, roomId).map((message) => message.id)).toEqual(await serverHistoryIds(app, roomId));
+    expect(network.sockets.length).toBeGreaterThan(1);
+  });
+});
