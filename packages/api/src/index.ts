@@ -7,5 +7,5 @@ export { createContextFactory, type ChatContext, type ChatContextDeps } from "./
 export type { BrokerStats, ChatBroker, MessageDraft } from "./domain/broker.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { ChatSession } from "./domain/chat-session.js";
-export { type Clock, systemClock } from "./domain/clock.js";
+export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export type { RateLimitOptions } from "./domain/rate-limit.js";

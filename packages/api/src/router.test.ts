@@ -3,21 +3,10 @@ import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChatContext } from "./context.js";
 import { ChatSession } from "./domain/chat-session.js";
-import type { Clock } from "./domain/clock.js";
+import { ManualClock } from "./domain/clock.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
 import { type AppRouter, appRouter } from "./router.js";
 import type { ChatMessage, PresenceEvent } from "./schema.js";
-
-/** A clock that moves only when the test says so. */
-class HandClock implements Clock {
-  constructor(private time = 1_700_000_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 
 /** The error data the router's formatter adds to every error. */
 interface ChatErrorData {
@@ -52,7 +41,7 @@ function record<T>(subscribe: (onData: (value: T) => void, onError: (error: unkn
 }
 
 describe("appRouter, called through a tRPC client", () => {
-  let clock: HandClock;
+  let clock: ManualClock;
   let broker: MemoryBroker;
   let connections = 0;
 
@@ -68,7 +57,7 @@ describe("appRouter, called through a tRPC client", () => {
   };
 
   beforeEach(() => {
-    clock = new HandClock();
+    clock = new ManualClock(1_700_000_000_000);
     broker = new MemoryBroker({ clock });
   });
 

@@ -1,6 +1,7 @@
 import { roomIdSchema, usernameSchema } from "@chat/api/schema";
-import { createEffect, createSignal, type JSX, on, Show } from "solid-js";
+import { createEffect, createSignal, type JSX, on } from "solid-js";
 import { useChat } from "../stores/chat-context";
+import { TextField } from "./TextField";
 
 interface FieldErrors {
   username: string | null;
@@ -66,52 +67,30 @@ export function JoinForm(): JSX.Element {
         Join a room
       </h2>
       <form class="join-form" novalidate onSubmit={(event) => void submit(event)}>
-        <div class="field">
-          <label for="join-username">Username</label>
-          <input
-            ref={(element) => (usernameField = element)}
-            id="join-username"
-            name="username"
-            type="text"
-            autocomplete="username"
-            spellcheck={false}
-            value={username()}
-            aria-invalid={errors().username !== null}
-            aria-describedby={errors().username !== null ? "join-username-error" : undefined}
-            onInput={(event) => setUsername(event.currentTarget.value)}
-          />
-          <Show when={errors().username}>
-            {(message) => (
-              <p id="join-username-error" class="field-error">
-                {message()}
-              </p>
-            )}
-          </Show>
-        </div>
-        <div class="field">
-          <label for="join-room">Room</label>
-          <input
-            ref={(element) => (roomField = element)}
-            id="join-room"
-            name="room"
-            type="text"
-            autocomplete="off"
-            autocapitalize="none"
-            spellcheck={false}
-            placeholder="e.g. general"
-            value={room()}
-            aria-invalid={errors().room !== null}
-            aria-describedby={errors().room !== null ? "join-room-error" : undefined}
-            onInput={(event) => setRoom(event.currentTarget.value)}
-          />
-          <Show when={errors().room}>
-            {(message) => (
-              <p id="join-room-error" class="field-error">
-                {message()}
-              </p>
-            )}
-          </Show>
-        </div>
+        <TextField
+          id="join-username"
+          label="Username"
+          name="username"
+          autocomplete="username"
+          spellcheck={false}
+          value={username()}
+          error={errors().username}
+          onValue={setUsername}
+          ref={(element) => (usernameField = element)}
+        />
+        <TextField
+          id="join-room"
+          label="Room"
+          name="room"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+          placeholder="e.g. general"
+          value={room()}
+          error={errors().room}
+          onValue={setRoom}
+          ref={(element) => (roomField = element)}
+        />
         <button type="submit" class="button button--primary join-button" aria-busy={chat.state.joining}>
           Join
         </button>

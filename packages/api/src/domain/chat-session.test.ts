@@ -2,20 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChatMessage, RoomId } from "../schema.js";
 import type { MessageDraft } from "./broker.js";
 import { ChatSession, type ChatSessionDeps } from "./chat-session.js";
-import type { Clock } from "./clock.js";
+import { ManualClock } from "./clock.js";
 import { ChatError } from "./errors.js";
 import { MemoryBroker } from "./memory-broker.js";
-
-/** A clock that moves only when the test says so. */
-class HandClock implements Clock {
-  constructor(private time = 1_700_000_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 
 /** The real broker, except that its first `publish` fails, as a remote store's might. */
 class PublishFailsOnce extends MemoryBroker {
@@ -52,7 +41,7 @@ async function chatErrorOf(promise: Promise<unknown>): Promise<ChatError> {
 }
 
 describe("ChatSession", () => {
-  let clock: HandClock;
+  let clock: ManualClock;
   let broker: MemoryBroker;
   let deps: ChatSessionDeps;
   let sessions = 0;
@@ -64,7 +53,7 @@ describe("ChatSession", () => {
     (await broker.history(roomId, 100)).map((message) => message.text);
 
   beforeEach(() => {
-    clock = new HandClock();
+    clock = new ManualClock(1_700_000_000_000);
     broker = new MemoryBroker({ clock });
     deps = { broker, clock, sendRate: { burst: 3, perSecond: 1 } };
   });

@@ -1,24 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage, RoomId } from "../schema.js";
 import { describeBrokerContract } from "../testing/broker-contract.js";
-import type { Clock } from "./clock.js";
+import { ManualClock } from "./clock.js";
 import { MemoryBroker, type MemoryBrokerOptions } from "./memory-broker.js";
 
 describeBrokerContract("MemoryBroker", () => new MemoryBroker());
 
 // The same guarantees hold when rooms are being evicted all the time: only idle rooms go.
 describeBrokerContract("MemoryBroker under eviction pressure", () => new MemoryBroker({ maxRooms: 2 }));
-
-/** A clock that moves only when the test says so. */
-class HandClock implements Clock {
-  constructor(private time = 1_700_000_000_000) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
 
 describe("MemoryBroker", () => {
   const brokers: MemoryBroker[] = [];
@@ -84,7 +73,7 @@ describe("MemoryBroker", () => {
     });
 
     it("replays every retained message for an id of an earlier broker instance", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const earlier = newBroker({ clock });
       const old = await sayAll(earlier, "r", ["o1", "o2", "o3", "o4", "o5"]);
       const lastOld = old.at(-1);
@@ -111,7 +100,7 @@ describe("MemoryBroker", () => {
     });
 
     it("evicts idle empty rooms, least recently active first, when a new room would pass maxRooms", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const broker = newBroker({ maxRooms: 5, clock });
       for (const roomId of ["r1", "r2", "r3", "r4", "r5"]) {
         await say(broker, roomId, `in ${roomId}`);
@@ -135,7 +124,7 @@ describe("MemoryBroker", () => {
     });
 
     it("evicts down to 90% of maxRooms at once, so it does not run for every new room", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const broker = newBroker({ maxRooms: 20, clock });
       for (let index = 0; index < 20; index++) {
         await say(broker, `r${index}`, "hi");
@@ -150,7 +139,7 @@ describe("MemoryBroker", () => {
     });
 
     it("never evicts a room with members or an open stream, however long idle", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const broker = newBroker({ maxRooms: 3, clock });
       await broker.addMember("members", "alice", "conn-1");
       await say(broker, "members", "kept");
@@ -177,7 +166,7 @@ describe("MemoryBroker", () => {
     });
 
     it("evicts a room once its last member has left and its last stream has ended", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const broker = newBroker({ maxRooms: 2, clock });
       await broker.addMember("busy", "alice", "conn-1");
       const controller = newSignal();
@@ -205,7 +194,7 @@ describe("MemoryBroker", () => {
     });
 
     it("does not mistake a message id from an evicted room's earlier life for a position in its new one", async () => {
-      const clock = new HandClock();
+      const clock = new ManualClock(1_700_000_000_000);
       const broker = newBroker({ maxRooms: 2, clock });
       const earlierLife = await sayAll(broker, "x", ["old1", "old2", "old3"]);
       clock.advance(10);
