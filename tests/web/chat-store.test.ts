@@ -51,6 +51,17 @@ async function openTab(
   return { store, connection };
 }
 
+/** A server and a tab in which alice joined two rooms, `random` last (so it is shown). */
+async function aliceInTwoRooms(): Promise<{ app: TestServer; store: ChatStore; general: string; random: string }> {
+  const app = await startTestServer();
+  const general = uniqueRoomId("general");
+  const random = uniqueRoomId("random");
+  const { store } = await openTab(app);
+  await store.join(general, "alice");
+  await store.join(random, "alice");
+  return { app, store, general, random };
+}
+
 /** Someone else, on a plain client of their own, in `roomId`. */
 async function person(app: TestServer, roomId: string, username: string): Promise<ChatClient> {
   const client = app.client();
@@ -135,12 +146,7 @@ describe("a tab's rooms", () => {
   });
 
   it("counts messages from others in a room that is not shown as unread, and clears them when shown", async () => {
-    const app = await startTestServer();
-    const general = uniqueRoomId("general");
-    const random = uniqueRoomId("random");
-    const { store } = await openTab(app);
-    await store.join(general, "alice");
-    await store.join(random, "alice");
+    const { app, store, general, random } = await aliceInTwoRooms();
     expect(store.state.activeRoomId).toBe(random);
 
     const bob = await person(app, general, "bob");
@@ -186,12 +192,7 @@ describe("a tab's rooms", () => {
   });
 
   it("leaving tells the server, ends the room's subscriptions and shows a remaining room", async () => {
-    const app = await startTestServer();
-    const general = uniqueRoomId("general");
-    const random = uniqueRoomId("random");
-    const { store } = await openTab(app);
-    await store.join(general, "alice");
-    await store.join(random, "alice");
+    const { app, store, general, random } = await aliceInTwoRooms();
     const bob = await person(app, general, "bob");
     await bob.trpc.joinRoom.mutate({ roomId: random, username: "bob" });
     // A message and a presence subscription per room; nobody else subscribes on this server.
