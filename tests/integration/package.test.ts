@@ -103,7 +103,7 @@ describe("the published @chat/api package", () => {
     );
 
     expect(result).toEqual({ ok: true, output: "" });
-  });
+  }, 120_000); // A whole `tsc` run: slow on a busy 2-core machine, so a wider liveness bound.
 
   it("runs in Node from the tarball against a real server", async () => {
     const app = await startTestServer();
