@@ -83,8 +83,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?", 1)[0];
-    if (path === "/healthz") {
+    if (pathOf(req) === "/healthz") {
       const stats = broker.stats();
       const body = JSON.stringify({
         status: "ok",
@@ -100,8 +99,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
 
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
-    const path = (req.url ?? "").split("?", 1)[0];
-    if (path !== TRPC_PATH) {
+    if (pathOf(req) !== TRPC_PATH) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
@@ -134,6 +132,11 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     broker,
     close: () => (closing ??= shutdown(http, wss, handler.broadcastReconnectNotification, broker, logger)),
   };
+}
+
+/** The request's path without its query string. */
+function pathOf(req: IncomingMessage): string {
+  return (req.url ?? "/").split("?", 1)[0] ?? "/";
 }
 
 async function shutdown(

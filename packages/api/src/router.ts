@@ -7,6 +7,10 @@ import {
 } from "./schema.js";
 import { createRouter, procedure } from "./trpc.js";
 
+// The ws adapter always passes a signal; a server-side caller may not, and then only the
+// consumer's `return()` ends the stream.
+const neverAborted = new AbortController().signal;
+
 /** The chat's procedures, at the router root as the protocol names them. */
 export const appRouter = createRouter({
   /** Joins a room under a name; returns the recent history and who is there. */
@@ -33,16 +37,14 @@ export const appRouter = createRouter({
    * resumes after a reconnect from the last one it saw.
    */
   onMessage: procedure.input(onMessageInputSchema).subscription(async function* ({ ctx, input, signal }) {
-    const stop = signal ?? new AbortController().signal;
-    for await (const message of ctx.broker.messages(input.roomId, input.lastEventId, stop)) {
+    for await (const message of ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted)) {
       yield tracked(message.id, message);
     }
   }),
 
   /** The room's members: a snapshot, then a `join` or `leave` per change. */
   onPresence: procedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
-    const stop = signal ?? new AbortController().signal;
-    yield* ctx.broker.presence(input.roomId, stop);
+    yield* ctx.broker.presence(input.roomId, signal ?? neverAborted);
   }),
 });
 
