@@ -48,6 +48,7 @@ describe("the client's types across the package boundary", () => {
     expectTypeOf<PresenceEvent>().toEqualTypeOf<
       | { type: "snapshot"; roomId: string; members: { username: string }[] }
       | { type: "join" | "leave"; roomId: string; username: string }
+      | { type: "typing"; roomId: string; username: string }
     >();
     expectTypeOf<ConnectionStatus>().toEqualTypeOf<"connecting" | "online" | "reconnecting" | "closed">();
   });

@@ -39,6 +39,11 @@ describe("the typed chat client", () => {
     expectTypeOf<Resolved<typeof chat.trpc.leaveRoom.mutate>>().toEqualTypeOf<{ roomId: string }>();
   });
 
+  it("types sendTyping as taking and returning a room id", () => {
+    expectTypeOf(chat.trpc.sendTyping.mutate).parameter(0).toEqualTypeOf<{ roomId: string }>();
+    expectTypeOf<Resolved<typeof chat.trpc.sendTyping.mutate>>().toEqualTypeOf<{ roomId: string }>();
+  });
+
   it("types listRooms as a query of room summaries", () => {
     expectTypeOf<Resolved<typeof chat.trpc.listRooms.query>>().toEqualTypeOf<RoomSummary[]>();
     expectTypeOf<RoomSummary>().toEqualTypeOf<{ roomId: string; members: number }>();
@@ -63,7 +68,7 @@ describe("the typed chat client", () => {
     >();
   });
 
-  it("types onPresence as a subscription of snapshots and deltas", () => {
+  it("types onPresence as a subscription of snapshots, deltas and typing signals", () => {
     chat.trpc.onPresence.subscribe(
       { roomId: "general" },
       {
@@ -71,6 +76,10 @@ describe("the typed chat client", () => {
           expectTypeOf(event).toEqualTypeOf<PresenceEvent>();
           if (event.type === "snapshot") expectTypeOf(event.members).toEqualTypeOf<{ username: string }[]>();
           else expectTypeOf(event.username).toEqualTypeOf<string>();
+          if (event.type === "typing") {
+            expectTypeOf(event).toEqualTypeOf<{ type: "typing"; roomId: string; username: string }>();
+            expectTypeOf(event.username).toEqualTypeOf<string>();
+          }
         },
       },
     );
@@ -85,6 +94,8 @@ describe("the typed chat client", () => {
       await chat.trpc.sendMessage.mutate({ roomId: "general" });
       // @ts-expect-error -- the author is never taken from the input.
       await chat.trpc.sendMessage.mutate({ roomId: "general", text: "hi", username: "mallory" });
+      // @ts-expect-error -- a typing signal takes no name: it is the joined one.
+      await chat.trpc.sendTyping.mutate({ roomId: "general", username: "mallory" });
       // @ts-expect-error -- joining needs a name.
       await chat.trpc.joinRoom.mutate({ roomId: "general" });
       // @ts-expect-error -- listRooms is a query, not a mutation.

@@ -43,6 +43,14 @@ function backoff(attempt: number): number {
   return Math.min(250 * 2 ** attempt, 10_000) * (0.5 + Math.random() / 2);
 }
 
+/**
+ * Calls that act as a member of a room, so they wait for the re-joins after a reconnect (see
+ * `gate`). `sendTyping` is held rather than failed: a held signal is
+ * at most one reconnect late, while a fast failure would reject the fire-and-forget calls a typing
+ * indicator makes.
+ */
+const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyping", "leaveRoom"]);
+
 /** Creates a typed chat client over a WebSocket to `url`. */
 export function createChatClient(options: ChatClientOptions): ChatClient {
   /** roomId → username, for every room joined on this client: re-joined after a reconnect. */
@@ -51,9 +59,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   let opens = 0;
   let closed = false;
   let closing: Promise<void> | null = null;
-  // While set, calls that need this connection's memberships (send, leave) wait: after a
-  // reconnect they must reach the server after the re-joins, or a send would be refused and a
-  // leave undone by the re-join that follows it.
+  // While set, calls that need this connection's memberships (send, typing, leave) wait: after a
+  // reconnect they must reach the server after the re-joins, or a send or typing signal would be
+  // refused and a leave undone by the re-join that follows it.
   let gate: { promise: Promise<void>; open: () => void } | null = null;
 
   const setStatus = (next: ConnectionStatus): void => {
@@ -133,7 +141,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         });
         unsubscribe = () => subscription.unsubscribe();
       };
-      if (gate && (op.path === "sendMessage" || op.path === "leaveRoom")) void gate.promise.then(forward);
+      if (gate && heldWhileRejoining.has(op.path)) void gate.promise.then(forward);
       else forward();
       return () => {
         cancelled = true;

@@ -209,6 +209,36 @@ describe("appRouter, called through a tRPC client", () => {
     ]);
   });
 
+  it("carries sendTyping to another connection's presence stream under the joined name", async () => {
+    const alice = connect();
+    await alice.joinRoom.mutate({ roomId: "general", username: "alice" });
+    const stream = record<PresenceEvent>((onData, onError) =>
+      connect().onPresence.subscribe({ roomId: "general" }, { onData, onError }),
+    );
+    await expect.poll(() => stream.events.length).toBe(1);
+    // The name comes from the join alone: an extra input field is stripped, never used.
+    const input = { roomId: "General", username: "mallory" };
+    expect(await alice.sendTyping.mutate(input)).toEqual({ roomId: "general" });
+    await expect.poll(() => stream.events.length).toBe(2);
+    stream.unsubscribe();
+    expect(stream.errors).toEqual([]);
+    expect(stream.events[1]).toEqual({ type: "typing", roomId: "general", username: "alice" });
+  });
+
+  it("answers sendTyping in a room not joined with FORBIDDEN", async () => {
+    const error = await clientErrorOf(connect().sendTyping.mutate({ roomId: "general" }));
+    expect(error.data.code).toBe("FORBIDDEN");
+    expect(error.message).toBe("Join general before typing in it.");
+  });
+
+  it("answers sendTyping with a bad room id with BAD_REQUEST and the field's error", async () => {
+    const chat = connect();
+    await chat.joinRoom.mutate({ roomId: "general", username: "alice" });
+    const error = await clientErrorOf(chat.sendTyping.mutate({ roomId: "my room" }));
+    expect(error.data.code).toBe("BAD_REQUEST");
+    expect(error.data.zodError?.fieldErrors.roomId).toEqual(["Room name may use only letters, digits, _ and -."]);
+  });
+
   it("closes the broker stream when the client unsubscribes", async () => {
     const reader = connect();
     const subscription = reader.onMessage.subscribe({ roomId: "general" }, { onData: () => undefined });

@@ -23,6 +23,12 @@ export const appRouter = createRouter({
     .input(sendMessageInputSchema)
     .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text)),
 
+  /** Signals that this connection is typing in a room it joined; throttled per room, never stored. */
+  sendTyping: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
+    await ctx.session.typing(input.roomId);
+    return { roomId: input.roomId };
+  }),
+
   /** Leaves a room; this connection's subscriptions stay open. */
   leaveRoom: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
     await ctx.session.leave(input.roomId);
@@ -42,7 +48,7 @@ export const appRouter = createRouter({
     }
   }),
 
-  /** The room's members: a snapshot, then a `join` or `leave` per change. */
+  /** The room's members: a snapshot, then a `join` or `leave` per change, and `typing` signals. */
   onPresence: procedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.broker.presence(input.roomId, signal ?? neverAborted);
   }),

@@ -181,4 +181,13 @@ describe("output shapes", () => {
     });
     expect(presenceEventSchema.safeParse({ type: "join", roomId: "r", members: [] }).success).toBe(false);
   });
+
+  it("accepts a typing signal with the typist's name, and refuses one without it", () => {
+    expect(presenceEventSchema.parse({ type: "typing", roomId: "r", username: "a" })).toEqual({
+      type: "typing",
+      roomId: "r",
+      username: "a",
+    });
+    expect(presenceEventSchema.safeParse({ type: "typing", roomId: "r" }).success).toBe(false);
+  });
 });

@@ -12,6 +12,17 @@ export const USERNAME_MAX = 32;
 export const TEXT_MAX = 2000;
 /** How many messages `joinRoom` returns as history. */
 export const JOIN_HISTORY_LIMIT = 50;
+/**
+ * A connection's `typing` signal is re-broadcast at most once per this interval per room, so
+ * clients throttle `sendTyping` to it; calls in between succeed without a broadcast.
+ */
+export const TYPING_INTERVAL_MS = 2000;
+/**
+ * How long receivers show someone as typing after their last `typing` event, unless a message
+ * from them or their leave comes first: over two intervals, so one late signal does not flicker
+ * the indicator off and on.
+ */
+export const TYPING_TIMEOUT_MS = 5000;
 
 // C0 controls, DEL and C1 controls: invisible characters that let one name impersonate another.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point.
@@ -86,10 +97,14 @@ export const onMessageInputSchema = z.object({
 /** A person present in a room. */
 export const memberSchema = z.object({ username: z.string() });
 
-/** What `onPresence` yields: one snapshot, then a delta per change. */
+/**
+ * What `onPresence` yields: one snapshot, then a delta per change, and a `typing` signal that
+ * changes no members. Clients ignore types they do not know, so more can be added.
+ */
 export const presenceEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("snapshot"), roomId: z.string(), members: z.array(memberSchema) }),
   z.object({ type: z.enum(["join", "leave"]), roomId: z.string(), username: z.string() }),
+  z.object({ type: z.literal("typing"), roomId: z.string(), username: z.string() }),
 ]);
 
 /** One row of `listRooms`. */
@@ -103,7 +118,7 @@ export type ChatMessage = z.output<typeof chatMessageSchema>;
 export type MessageKind = z.output<typeof messageKindSchema>;
 /** A person present in a room. */
 export type Member = z.output<typeof memberSchema>;
-/** A presence snapshot or delta. */
+/** A presence snapshot, a join or leave delta, or a typing signal. */
 export type PresenceEvent = z.output<typeof presenceEventSchema>;
 /** One room and how many people are in it. */
 export type RoomSummary = z.output<typeof roomSummarySchema>;

@@ -39,8 +39,11 @@ export interface ChatBroker {
   /** The people present in the room, by name. */
   members(roomId: RoomId): Promise<Member[]>;
 
-  /** A snapshot of the room's members, then a `join` or `leave` per change, with no gap. */
+  /** A snapshot of the room's members, then a `join` or `leave` per change, with no gap, and every `typing` signal. */
   presence(roomId: RoomId, signal: AbortSignal): AsyncIterable<PresenceEvent>;
+
+  /** Emits a `typing` event to the room's presence streams; stored nowhere, it changes no members or history. */
+  typing(roomId: RoomId, username: string): Promise<void>;
 
   /** Rooms that have people in them, with how many, busiest first. */
   listRooms(): Promise<RoomSummary[]>;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChatMessage, RoomId } from "../schema.js";
+import { type ChatMessage, type PresenceEvent, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
+import { read } from "../testing/broker-harness.js";
 import type { MessageDraft } from "./broker.js";
 import { ChatSession, type ChatSessionDeps } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
@@ -51,6 +52,10 @@ describe("ChatSession", () => {
 
   const texts = async (roomId: string): Promise<string[]> =>
     (await broker.history(roomId, 100)).map((message) => message.text);
+
+  /** A presence reader of `roomId`; the broker ends it when it closes after the test. */
+  const watch = (roomId: RoomId): AsyncIterator<PresenceEvent> =>
+    broker.presence(roomId, new AbortController().signal)[Symbol.asyncIterator]();
 
   beforeEach(() => {
     clock = new ManualClock(1_700_000_000_000);
@@ -300,6 +305,94 @@ describe("ChatSession", () => {
       expect(await texts("help")).toEqual(["alice joined", "alice left"]);
       await session.leaveAll();
       expect(await texts("general")).toEqual(["alice joined", "alice left"]);
+    });
+  });
+
+  // A later event (someone joining) marks where a broadcast would have appeared, so "not
+  // broadcast" is read off the stream instead of waited for.
+  describe("typing", () => {
+    it("refuses a typing signal in a room the connection has not joined with NOT_MEMBER", async () => {
+      const stream = watch("general");
+      const error = await chatErrorOf(newSession().typing("general"));
+      expect(error.reason).toBe("NOT_MEMBER");
+      expect(error.message).toBe("Join general before typing in it.");
+      await newSession().join("general", "bob");
+      expect(await read(stream, 2)).toEqual([
+        { type: "snapshot", roomId: "general", members: [] },
+        { type: "join", roomId: "general", username: "bob" },
+      ]);
+    });
+
+    it("refuses a typing signal in a room the connection has left with NOT_MEMBER", async () => {
+      const session = newSession();
+      await session.join("general", "alice");
+      await session.leave("general");
+      expect((await chatErrorOf(session.typing("general"))).reason).toBe("NOT_MEMBER");
+    });
+
+    it("broadcasts a typing signal under the joined name, changing neither members nor history", async () => {
+      const session = newSession();
+      await session.join("general", "alice");
+      const stream = watch("general");
+      await session.typing("general");
+      expect(await read(stream, 2)).toEqual([
+        { type: "snapshot", roomId: "general", members: [{ username: "alice" }] },
+        { type: "typing", roomId: "general", username: "alice" },
+      ]);
+      expect(await broker.members("general")).toEqual([{ username: "alice" }]);
+      expect(await texts("general")).toEqual(["alice joined"]);
+    });
+
+    it("broadcasts at most once per TYPING_INTERVAL_MS, accepting the calls in between silently", async () => {
+      const session = newSession();
+      await session.join("general", "alice");
+      const stream = watch("general");
+      await session.typing("general");
+      clock.advance(TYPING_INTERVAL_MS - 1);
+      await expect(session.typing("general")).resolves.toBeUndefined();
+      await newSession().join("general", "bob");
+      clock.advance(1);
+      await session.typing("general");
+      expect(await read(stream, 4)).toEqual([
+        { type: "snapshot", roomId: "general", members: [{ username: "alice" }] },
+        { type: "typing", roomId: "general", username: "alice" },
+        { type: "join", roomId: "general", username: "bob" },
+        { type: "typing", roomId: "general", username: "alice" },
+      ]);
+    });
+
+    it("throttles each room and each connection on its own", async () => {
+      const alice = newSession();
+      const bob = newSession();
+      await alice.join("general", "alice");
+      await alice.join("random", "al");
+      await bob.join("general", "bob");
+      const general = watch("general");
+      const random = watch("random");
+      await alice.typing("general");
+      await alice.typing("random");
+      await bob.typing("general");
+      expect((await read(general, 3)).slice(1)).toEqual([
+        { type: "typing", roomId: "general", username: "alice" },
+        { type: "typing", roomId: "general", username: "bob" },
+      ]);
+      expect((await read(random, 2)).slice(1)).toEqual([{ type: "typing", roomId: "random", username: "al" }]);
+    });
+
+    it("forgets a room's throttle on leaving it, so a re-join signals at once", async () => {
+      const session = newSession();
+      await session.join("general", "alice");
+      const stream = watch("general");
+      await session.typing("general");
+      await session.leave("general");
+      await session.join("general", "alice");
+      await session.typing("general");
+      expect((await read(stream, 5)).slice(1)).toEqual([
+        { type: "typing", roomId: "general", username: "alice" },
+        { type: "leave", roomId: "general", username: "alice" },
+        { type: "join", roomId: "general", username: "alice" },
+        { type: "typing", roomId: "general", username: "alice" },
+      ]);
     });
   });
 });

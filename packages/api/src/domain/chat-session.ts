@@ -1,4 +1,4 @@
-import { type ChatMessage, JOIN_HISTORY_LIMIT, type JoinResult, type RoomId } from "../schema.js";
+import { type ChatMessage, JOIN_HISTORY_LIMIT, type JoinResult, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
 import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
 import { ChatError } from "./errors.js";
@@ -19,6 +19,8 @@ export interface ChatSessionDeps {
 export class ChatSession {
   /** roomId → the name this connection joined it with. */
   private readonly rooms = new Map<RoomId, string>();
+  /** roomId → when this connection's typing signal was last broadcast there; only rooms in `rooms`. */
+  private readonly typingSentAt = new Map<RoomId, number>();
   private readonly sendBudget: TokenBucket;
 
   constructor(
@@ -53,7 +55,7 @@ export class ChatSession {
         if (arrived) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} joined` });
       } catch (error) {
         // Undo the whole join, so a retry announces it and no ghost member stays behind.
-        this.rooms.delete(roomId);
+        this.forget(roomId);
         if (added) await this.deps.broker.removeMember(roomId, username, this.id).catch(() => false);
         throw error;
       }
@@ -81,18 +83,41 @@ export class ChatSession {
     return this.deps.broker.publish(roomId, { kind: "user", username, text });
   }
 
+  /**
+   * Tells the room's presence readers that this connection is typing there, under the name it
+   * joined with, at most once per `TYPING_INTERVAL_MS`; calls in between succeed silently, so a
+   * client racing its own throttle never sees an error.
+   */
+  async typing(roomId: RoomId): Promise<void> {
+    const username = this.rooms.get(roomId);
+    if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before typing in it.`);
+    const now = this.deps.clock.now();
+    const last = this.typingSentAt.get(roomId);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
+    // Claimed before the await, so concurrent calls broadcast once. A failed broadcast is not
+    // retried early: the signal is ephemeral and the client sends the next one anyway.
+    this.typingSentAt.set(roomId, now);
+    await this.deps.broker.typing(roomId, username);
+  }
+
   /** Leaves `roomId`, announcing it if nobody else holds the name there. Leaving twice is a no-op. */
   async leave(roomId: RoomId): Promise<void> {
     const username = this.rooms.get(roomId);
     if (username === undefined) return;
     // Forget the room only once the broker has let go of the name, so a failed leave can be retried.
     const departed = await this.deps.broker.removeMember(roomId, username, this.id);
-    if (this.rooms.get(roomId) === username) this.rooms.delete(roomId);
+    if (this.rooms.get(roomId) === username) this.forget(roomId);
     if (departed) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} left` });
   }
 
   /** Leaves every room: what closing the connection means. */
   async leaveAll(): Promise<void> {
     await Promise.all(Array.from(this.rooms.keys(), (roomId) => this.leave(roomId)));
+  }
+
+  /** Drops everything this connection keeps about `roomId`, so state never outlives a membership. */
+  private forget(roomId: RoomId): void {
+    this.rooms.delete(roomId);
+    this.typingSentAt.delete(roomId);
   }
 }

@@ -158,6 +158,22 @@ describe("MemoryBroker", () => {
       expect(await read(reader, 2)).toEqual(["kept", "live"]);
     });
 
+    it("neither creates a room nor keeps an idle one from eviction for a typing signal", async () => {
+      const clock = new ManualClock(1_700_000_000_000);
+      const broker = newBroker({ maxRooms: 3, clock });
+      await broker.typing("nobody-here", "alice");
+      expect(broker.stats().rooms).toBe(0);
+      for (const roomId of ["r1", "r2", "r3"]) {
+        await say(broker, roomId, "hi");
+        clock.advance(10);
+      }
+      // Were typing activity, r2 would now be the least recently active room instead of r1.
+      await broker.typing("r1", "alice");
+      await say(broker, "r4", "new");
+      expect(await retains(broker, "r1")).toBe(false);
+      expect(await retains(broker, "r2")).toBe(true);
+    });
+
     it("keeps every room in use even past maxRooms", async () => {
       const broker = newBroker({ maxRooms: 2 });
       for (const roomId of ["a", "b", "c", "d"]) await broker.addMember(roomId, "alice", "conn-1");

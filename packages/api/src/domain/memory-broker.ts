@@ -16,7 +16,8 @@ export interface MemoryBrokerOptions {
   clock?: Clock;
 }
 
-type PresenceDelta = Extract<PresenceEvent, { type: "join" | "leave" }>;
+/** What a presence stream carries after its snapshot. */
+type PresenceDelta = Exclude<PresenceEvent, { type: "snapshot" }>;
 
 /** One room's state: its history, who holds which name, and its readers. */
 class Room {
@@ -102,7 +103,7 @@ export class MemoryBroker implements ChatBroker {
       return false;
     }
     room.holders.set(username, new Set([holderId]));
-    room.events.emit("presence", { type: "join", roomId, username } satisfies PresenceDelta);
+    this.emitPresence(room, { type: "join", roomId, username });
     return true;
   }
 
@@ -112,7 +113,7 @@ export class MemoryBroker implements ChatBroker {
     if (!room || !holders?.delete(holderId) || holders.size > 0) return false;
     room.holders.delete(username);
     room.lastActivity = this.clock.now();
-    room.events.emit("presence", { type: "leave", roomId, username } satisfies PresenceDelta);
+    this.emitPresence(room, { type: "leave", roomId, username });
     return true;
   }
 
@@ -125,6 +126,13 @@ export class MemoryBroker implements ChatBroker {
     const queue = this.openStream<PresenceEvent>(room, "presence", signal);
     queue.push({ type: "snapshot", roomId, members: this.memberList(room) });
     return queue;
+  }
+
+  async typing(roomId: RoomId, username: string): Promise<void> {
+    // Looked up, never created, and `lastActivity` left alone: a signal nobody reads must neither
+    // create a room nor keep an idle one from being evicted.
+    const room = this.rooms.get(roomId);
+    if (room) this.emitPresence(room, { type: "typing", roomId, username });
   }
 
   async listRooms(): Promise<RoomSummary[]> {
@@ -146,6 +154,11 @@ export class MemoryBroker implements ChatBroker {
 
   private memberList(room: Room | undefined): Member[] {
     return room ? Array.from(room.holders.keys(), (username) => ({ username })) : [];
+  }
+
+  /** Fans `delta` out to the room's presence streams: the one emit path for joins, leaves and typing. */
+  private emitPresence(room: Room, delta: PresenceDelta): void {
+    room.events.emit("presence", delta);
   }
 
   /** Subscribes a queue to one event of the room until the reader or the broker ends it. */

@@ -1,13 +1,14 @@
 /**
- * The presence half of the broker contract: who holds a name in a room, the stream of joins and
- * leaves, the room listing built from it, and what closing the broker does to open streams.
+ * The presence half of the broker contract: who holds a name in a room, the stream of joins,
+ * leaves and typing signals, the room listing built from it, and what closing the broker does to
+ * open streams.
  */
 import { describe, expect, it } from "vitest";
 import { type BrokerHarness, draft, names, read } from "./broker-harness.js";
 
 /** Takes the harness, not a factory, so all sections share one broker per test and one set of hooks. */
 export function describePresenceContract(harness: BrokerHarness): void {
-  const { newRoom, newSignal, subscribe, watchPresence, closeBroker } = harness;
+  const { newRoom, newSignal, subscribe, watchPresence, publishAll, closeBroker } = harness;
 
   describe("presence", () => {
     it("reports a name as arriving only for its first holder", async () => {
@@ -119,6 +120,53 @@ export function describePresenceContract(harness: BrokerHarness): void {
         { type: "snapshot", roomId: roomA, members: [] },
         { type: "join", roomId: roomA, username: "alice" },
       ]);
+    });
+
+    it("follows the snapshot with a typing event when someone signals typing", async () => {
+      const roomId = newRoom();
+      await harness.broker.addMember(roomId, "alice", "conn-1");
+      const stream = watchPresence(roomId);
+      await harness.broker.typing(roomId, "alice");
+      await harness.broker.addMember(roomId, "bob", "conn-2");
+      expect(await read(stream, 3)).toEqual([
+        { type: "snapshot", roomId, members: [{ username: "alice" }] },
+        { type: "typing", roomId, username: "alice" },
+        { type: "join", roomId, username: "bob" },
+      ]);
+    });
+
+    it("shows typing events only to readers of their own room", async () => {
+      const roomA = newRoom();
+      const roomB = newRoom();
+      const streamA = watchPresence(roomA);
+      const streamB = watchPresence(roomB);
+      await harness.broker.typing(roomB, "bob");
+      await harness.broker.typing(roomA, "alice");
+      expect(await read(streamA, 2)).toEqual([
+        { type: "snapshot", roomId: roomA, members: [] },
+        { type: "typing", roomId: roomA, username: "alice" },
+      ]);
+      expect(await read(streamB, 2)).toEqual([
+        { type: "snapshot", roomId: roomB, members: [] },
+        { type: "typing", roomId: roomB, username: "bob" },
+      ]);
+    });
+
+    it("changes neither members, history nor the room list when someone signals typing", async () => {
+      const roomId = newRoom();
+      const unused = newRoom();
+      await harness.broker.addMember(roomId, "alice", "conn-1");
+      const said = await publishAll(roomId, "alice", ["hi"]);
+      await harness.broker.typing(roomId, "alice");
+      await harness.broker.typing(roomId, "mallory");
+      await harness.broker.typing(unused, "alice");
+      expect(names(await harness.broker.members(roomId))).toEqual(["alice"]);
+      expect(await harness.broker.history(roomId, 10)).toEqual(said);
+      expect(await harness.broker.members(unused)).toEqual([]);
+      expect(await harness.broker.history(unused, 10)).toEqual([]);
+      const ours = new Set([roomId, unused]);
+      const listed = (await harness.broker.listRooms()).filter((room) => ours.has(room.roomId));
+      expect(listed).toEqual([{ roomId, members: 1 }]);
     });
 
     it("ends a presence stream when its signal aborts and stops counting it", async () => {
