@@ -13,7 +13,7 @@ import type { KeyValueStorage } from "../../apps/web/src/lib/storage";
 import { type ChatStore, createChatStore, MAX_MESSAGES_PER_ROOM, USERNAME_KEY } from "../../apps/web/src/stores/chat-store";
 import { ManualClock } from "@chat/api";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
-import { uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectPresence, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
 import { createWireTap } from "../fixtures/wire-tap.js";
 
@@ -35,11 +35,11 @@ interface Tab {
  */
 async function openTab(
   app: TestServer,
-  options: { storage?: KeyValueStorage; WebSocket?: ConnectionOptions["WebSocket"] } = {},
+  options: { storage?: KeyValueStorage; WebSocket?: ConnectionOptions["WebSocket"]; typingTimeoutMs?: number } = {},
 ): Promise<Tab> {
   const connection = openConnection(app.wsUrl, { WebSocket: options.WebSocket ?? WebSocket, retryDelayMs: () => 50 });
   const { store, dispose } = createRoot((dispose) => ({
-    store: createChatStore(connection, { storage: options.storage ?? memoryStorage() }),
+    store: createChatStore(connection, { storage: options.storage ?? memoryStorage(), typingTimeoutMs: options.typingTimeoutMs }),
     dispose,
   }));
   onTestFinished(async () => {
@@ -242,6 +242,66 @@ describe("a tab's rooms", () => {
     expect(tap.calls("joinRoom").map((request) => request.input)).toEqual([{ roomId, username: "alice" }]);
     expect(roomIds(store)).toEqual([roomId]);
     expect(store.activeRoom()?.username).toBe("alice");
+  });
+});
+
+describe("who is typing", () => {
+  it("shows who else is typing until their message arrives, and tells the room when its own user types", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("typing");
+    const bob = await person(app, roomId, "bob");
+    const bobSees = collectPresence(bob, roomId);
+    await bobSees.started;
+    // Longer than any wait below: only bob's message (or leave) can end his typing here.
+    const { store } = await openTab(app, { typingTimeoutMs: 600_000 });
+    await store.join(roomId, "alice");
+    const typing = (): string[] | undefined => store.activeRoom()?.typing;
+
+    await bob.trpc.sendTyping.mutate({ roomId });
+    await waitFor(() => typing()?.length === 1, "bob to be shown typing");
+    expect(typing()).toEqual(["bob"]);
+    await say(bob, roomId, "done typing");
+    await waitFor(() => typing()?.length === 0, "bob's message to end his typing");
+
+    const aliceTyping = (): number =>
+      bobSees.events.filter((event) => event.type === "typing" && event.username === "alice").length;
+    expect(aliceTyping()).toBe(0);
+    store.setDraft(roomId, "h");
+    await waitFor(() => aliceTyping() === 1, "alice's typing to reach bob");
+  });
+
+  it("tells the room once per interval however fast its user types, and never for an emptied box", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("typing");
+    const tap = createWireTap();
+    const { store } = await openTab(app, { WebSocket: tap.WebSocket });
+    await store.join(roomId, "alice");
+
+    for (const draft of ["h", "he", "hel", "hell", "hello"]) store.setDraft(roomId, draft);
+    store.setDraft(roomId, "");
+    // A round trip on the same socket after them: every frame the drafts caused has gone out.
+    await store.send(roomId, "hello");
+
+    expect(tap.calls("sendTyping").map((request) => request.input)).toEqual([{ roomId }]);
+  });
+
+  it("never shows its own name as typing, and drops someone who leaves", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("typing");
+    const { store } = await openTab(app, { typingTimeoutMs: 600_000 });
+    await store.join(roomId, "alice");
+    const otherAliceTab = await person(app, roomId, "alice");
+    const bob = await person(app, roomId, "bob");
+    const typing = (): string[] | undefined => store.activeRoom()?.typing;
+
+    // One presence stream carries both in order: once bob shows, alice's own signal was seen and skipped.
+    await otherAliceTab.trpc.sendTyping.mutate({ roomId });
+    await bob.trpc.sendTyping.mutate({ roomId });
+    await waitFor(() => typing()?.length === 1, "bob to be shown typing");
+    expect(typing()).toEqual(["bob"]);
+
+    await bob.trpc.leaveRoom.mutate({ roomId });
+    await waitFor(() => typing()?.length === 0, "bob's leave to end his typing");
   });
 });
 

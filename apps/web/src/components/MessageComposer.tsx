@@ -2,6 +2,7 @@ import { messageTextSchema, TEXT_MAX } from "@chat/api/schema";
 import { createSignal, type JSX, onMount, Show } from "solid-js";
 import { useChat } from "../stores/chat-context";
 import type { RoomState } from "../stores/chat-store";
+import { TypingIndicator } from "./TypingIndicator";
 
 /** From how many characters on the box shows a counter, so the limit is no surprise. */
 const COUNTER_FROM = Math.floor(TEXT_MAX * 0.9);
@@ -72,6 +73,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
         void submit();
       }}
     >
+      <TypingIndicator names={props.room.typing} />
       <label class="visually-hidden" for={inputId()}>
         Message
       </label>

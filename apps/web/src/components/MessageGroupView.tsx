@@ -1,14 +1,16 @@
 import { For, type JSX, Show } from "solid-js";
+import { avatarFor } from "../lib/avatar";
 import type { MessageGroup } from "../lib/group-messages";
 import { formatExactTime } from "../lib/relative-time";
 import { RelativeTime } from "./RelativeTime";
 
 /**
- * One author's run of messages under a single name and time, or one muted system line.
+ * One author's run of messages under a single avatar, name and time, or one muted system line.
  * Texts are interpolated, so Solid sets them as text nodes: markup in a message stays text.
  */
 export function MessageGroupView(props: { group: MessageGroup; ownName: string; now: number }): JSX.Element {
   const own = (): boolean => props.group.kind === "user" && props.group.username === props.ownName;
+  const avatar = (): ReturnType<typeof avatarFor> => avatarFor(props.group.username);
   return (
     <Show
       when={props.group.kind === "user"}
@@ -22,25 +24,31 @@ export function MessageGroupView(props: { group: MessageGroup; ownName: string; 
         </For>
       }
     >
-      <div class="message-group" classList={{ "message-group--own": own() }}>
-        <p class="message-meta">
-          <span class="message-author">{props.group.username}</span>
-          <Show when={own()}>
-            <span class="own-tag">you</span>
-          </Show>
-          <RelativeTime date={props.group.sentAt} now={props.now} />
-        </p>
-        <For each={props.group.messages}>
-          {(message, index) => (
-            <p class="message-text" title={formatExactTime(message.sentAt)}>
-              {/* A screen reader announces each added line alone; this says who wrote it. */}
-              <Show when={index() > 0}>
-                <span class="visually-hidden">{props.group.username}: </span>
-              </Show>
-              {message.text}
-            </p>
-          )}
-        </For>
+      {/* The hue is set through the CSSOM (Solid's style object), which the CSP allows; a style attribute would not be. */}
+      <div class="message-group" classList={{ "message-group--own": own() }} style={{ "--hue": String(avatar().hue) }}>
+        <span class="avatar" aria-hidden="true">
+          {avatar().initial}
+        </span>
+        <div class="message-body">
+          <p class="message-meta">
+            <span class="message-author">{props.group.username}</span>
+            <Show when={own()}>
+              <span class="own-tag">you</span>
+            </Show>
+            <RelativeTime date={props.group.sentAt} now={props.now} />
+          </p>
+          <For each={props.group.messages}>
+            {(message, index) => (
+              <p class="message-text" title={formatExactTime(message.sentAt)}>
+                {/* A screen reader announces each added line alone; this says who wrote it. */}
+                <Show when={index() > 0}>
+                  <span class="visually-hidden">{props.group.username}: </span>
+                </Show>
+                {message.text}
+              </p>
+            )}
+          </For>
+        </div>
       </div>
     </Show>
   );

@@ -74,7 +74,10 @@ export function MessageList(props: { room: RoomState }): JSX.Element {
         onScroll={onScroll}
       >
         <Show when={quiet()}>
-          <p class="empty-state">No messages yet — say hello</p>
+          <div class="empty-state">
+            <p class="empty-title">This is the start of #{props.room.id}</p>
+            <p>Everyone in the room sees what is said here. Say hello!</p>
+          </div>
         </Show>
         <For each={keys()}>
           {(key) => (

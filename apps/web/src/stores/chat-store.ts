@@ -3,6 +3,7 @@
  * one is shown, and the remembered name. It is the only user of the connection.
  */
 import type { ChatMessage, ConnectionStatus } from "@chat/api/client";
+import { TYPING_INTERVAL_MS, TYPING_TIMEOUT_MS } from "@chat/api/schema";
 import { type Accessor, batch, createMemo } from "solid-js";
 import { createStore, produce } from "solid-js/store";
 import type { Connection } from "../connection";
@@ -10,6 +11,7 @@ import { takeUnseen } from "../lib/dedupe";
 import { errorMessage } from "../lib/error-message";
 import { applyPresence } from "../lib/presence";
 import { browserStorage, type KeyValueStorage, readKey, writeKey } from "../lib/storage";
+import { createTypingTracker, type TypingTracker } from "../lib/typing";
 import { countsAsUnread } from "../lib/unread";
 
 /** Where the last used name is kept between visits. */
@@ -31,6 +33,8 @@ export interface RoomState {
   messages: ChatMessage[];
   /** Names of the people present, sorted. */
   members: string[];
+  /** Others typing right now, in the order they started. */
+  typing: string[];
   /** Messages from others that arrived while another room was shown. */
   unread: number;
   /** What the user is typing, kept per room so switching rooms loses nothing. */
@@ -73,7 +77,7 @@ export interface ChatStore {
   send(roomId: string, text: string): Promise<boolean>;
   /** Leaves a room: tells the server, ends its subscriptions, drops it from the list. */
   leave(roomId: string): Promise<void>;
-  /** Keeps the message being typed in a room. */
+  /** Keeps the message being typed in a room, and tells the others (throttled) that someone is typing. */
   setDraft(roomId: string, text: string): void;
   /** Ends every subscription; the connection itself belongs to the caller. */
   dispose(): void;
@@ -83,13 +87,19 @@ export interface ChatStore {
 export interface ChatStoreOptions {
   /** Where the name is remembered. @default localStorage, or nothing where it is unavailable */
   storage?: KeyValueStorage;
+  /** How long someone shows as typing after their last signal. @default TYPING_TIMEOUT_MS */
+  typingTimeoutMs?: number;
 }
 
 /** A joined room's live parts, outside the reactive store because nothing renders them. */
 interface LiveRoom {
   /** Ids of every message shown, so replays after a resume or a rejoin are dropped. */
   readonly seen: Set<string>;
+  /** Who else is typing; it owns the timers that hide them again. */
+  readonly typing: TypingTracker;
   readonly stop: () => void;
+  /** When this tab last told the room that its user is typing (`Date.now()`). */
+  typingSentAt: number;
 }
 
 /** Creates the chat store on top of `connection`. */
@@ -123,6 +133,7 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     if (entry === undefined || room === undefined) return;
     const fresh = takeUnseen(entry.seen, incoming);
     if (fresh.length === 0) return;
+    for (const message of fresh) if (message.kind === "user") entry.typing.stopped(message.username);
     const hidden = state.activeRoomId !== roomId;
     const unread = hidden ? fresh.filter((message) => countsAsUnread(message, room.username)).length : 0;
     setState(
@@ -148,8 +159,15 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
       { roomId },
       {
         onData: (event) => {
-          const room = live.has(roomId) ? findRoom(roomId) : undefined;
-          if (room !== undefined) patchRoom(roomId, { members: applyPresence(room.members, event) });
+          const entry = live.get(roomId);
+          const room = findRoom(roomId);
+          if (entry === undefined || room === undefined) return;
+          if (event.type === "typing") {
+            if (event.username !== room.username) entry.typing.saw(event.username);
+            return;
+          }
+          if (event.type === "leave") entry.typing.stopped(event.username);
+          patchRoom(roomId, { members: applyPresence(room.members, event) });
         },
         onError: reportError,
       },
@@ -189,7 +207,13 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
       const seen = new Set<string>();
       const history = takeUnseen(seen, result.history);
       const lastId = history.at(-1)?.id ?? null;
-      live.set(result.roomId, { seen, stop: subscribe(result.roomId, lastId) });
+      const typing = createTypingTracker(options.typingTimeoutMs ?? TYPING_TIMEOUT_MS, (names) => patchRoom(result.roomId, { typing: names }));
+      const unsubscribe = subscribe(result.roomId, lastId);
+      const stop = (): void => {
+        unsubscribe();
+        typing.clear();
+      };
+      live.set(result.roomId, { seen, typing, stop, typingSentAt: -Infinity });
       setState(
         produce((next: ChatState) => {
           next.rooms.push({
@@ -197,6 +221,7 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
             username: result.username,
             messages: history,
             members: applyPresence([], { type: "snapshot", roomId: result.roomId, members: result.members }),
+            typing: [],
             unread: 0,
             draft: "",
             error: null,
@@ -262,7 +287,16 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     }
   };
 
-  const setDraft = (roomId: string, text: string): void => patchRoom(roomId, { draft: text });
+  const setDraft = (roomId: string, text: string): void => {
+    patchRoom(roomId, { draft: text });
+    const entry = live.get(roomId);
+    const now = Date.now();
+    // Once per interval at most, as the server re-broadcasts no more often; clearing the box is not typing.
+    if (entry === undefined || text.trim() === "" || now - entry.typingSentAt < TYPING_INTERVAL_MS) return;
+    entry.typingSentAt = now;
+    // A lost signal costs nothing but a missing hint, so failures (offline, not joined yet) are ignored.
+    trpc.sendTyping.mutate({ roomId }).catch(() => undefined);
+  };
 
   const dispose = (): void => {
     disposed = true;
