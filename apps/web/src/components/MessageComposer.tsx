@@ -18,7 +18,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
   const chat = useChat();
   let field: HTMLTextAreaElement | undefined;
   const [invalid, setInvalid] = createSignal<string | null>(null);
-  const [sending, setSending] = createSignal(false);
+  const [inFlight, setInFlight] = createSignal(0);
   const inputId = (): string => `message-${props.room.id}`;
 
   const check = (text: string): string | null => {
@@ -27,8 +27,10 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
   };
 
   const submit = async (): Promise<void> => {
-    if (sending()) return;
+    const roomId = props.room.id;
     const typed = props.room.draft;
+    // An empty box is nothing to send, not a mistake to point out.
+    if (typed.trim() === "") return;
     const parsed = messageTextSchema.safeParse(typed);
     if (!parsed.success) {
       setInvalid(check(typed));
@@ -36,11 +38,13 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
       return;
     }
     setInvalid(null);
-    setSending(true);
-    const sent = await chat.send(props.room.id, parsed.data);
-    setSending(false);
-    // Only clear what was sent: the reader may have started the next message meanwhile.
-    if (sent && props.room.draft === typed) chat.setDraft(props.room.id, "");
+    // Emptied at once, so the next message can be typed and sent while this one is on its way.
+    chat.setDraft(roomId, "");
+    setInFlight((count) => count + 1);
+    const sent = await chat.send(roomId, parsed.data);
+    setInFlight((count) => count - 1);
+    // A refused message comes back into the box, unless something new was typed there since.
+    if (!sent && props.room.draft === "") chat.setDraft(roomId, typed);
   };
 
   const onKeyDown = (event: KeyboardEvent): void => {
@@ -91,7 +95,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
           onInput={onInput}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" class="button button--primary" aria-busy={sending()}>
+        <button type="submit" class="button button--primary" aria-busy={inFlight() > 0}>
           Send
         </button>
       </div>
