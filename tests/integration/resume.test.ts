@@ -67,6 +67,30 @@ describe("resuming after a dropped connection", () => {
     expect(network.sockets.length).toBeGreaterThan(1);
   });
 
+  it("re-joins more rooms than the join burst after a reconnect, waiting out the server's join rate limit", async () => {
+    // A burst of 2 and a quick refill: re-joining 5 rooms needs 3 waits of the server's choosing.
+    const app = await startTestServer({ JOIN_RATE_BURST: "2", JOIN_RATE_PER_SEC: "20" });
+    const network = createFlakyNetwork();
+    const alice = app.client({ WebSocket: network.WebSocket });
+    const rooms = Array.from({ length: 5 }, () => uniqueRoomId("many"));
+    for (const roomId of rooms) {
+      await waitFor(
+        () => alice.trpc.joinRoom.mutate({ roomId, username: "alice" }).then(() => true, () => false),
+        `alice to join ${roomId} at the server's pace`,
+      );
+    }
+
+    network.cut();
+    await waitFor(() => alice.status === "reconnecting", "alice to notice the cut");
+    await waitFor(() => alice.status === "online", "alice to be back online");
+
+    // Online means every room is back: a send to the last one needs no join.
+    const last = rooms.at(-1) ?? "";
+    await within(alice.trpc.sendMessage.mutate({ roomId: last, text: "all rooms back" }), "a send to the last room");
+    const members = await Promise.all(rooms.map((roomId) => app.server.broker.members(roomId)));
+    expect(members.map((list) => list.map((member) => member.username))).toEqual(rooms.map(() => ["alice"]));
+  });
+
   it("re-joins the client's rooms after a reconnect, going reconnecting then online", async () => {
     const app = await startTestServer();
     const network = createFlakyNetwork();

@@ -37,7 +37,11 @@ describe("the client's types across the package boundary", () => {
     expectTypeOf<Awaited<ReturnType<Trpc["joinRoom"]["mutate"]>>>().toEqualTypeOf<JoinResult>();
     expectTypeOf<JoinResult["history"]>().toEqualTypeOf<ChatMessage[]>();
     expectTypeOf<JoinResult["members"]>().toEqualTypeOf<{ username: string }[]>();
-    expectTypeOf<Parameters<Trpc["sendMessage"]["mutate"]>[0]>().toEqualTypeOf<{ roomId: string; text: string }>();
+    expectTypeOf<Parameters<Trpc["sendMessage"]["mutate"]>[0]>().toEqualTypeOf<{
+      roomId: string;
+      text: string;
+      clientMessageId?: string | undefined;
+    }>();
     expectTypeOf<Awaited<ReturnType<Trpc["leaveRoom"]["mutate"]>>>().toEqualTypeOf<{ roomId: string }>();
     expectTypeOf<Awaited<ReturnType<Trpc["listRooms"]["query"]>>>().toEqualTypeOf<RoomSummary[]>();
     expectTypeOf<RoomSummary>().toEqualTypeOf<{ roomId: string; members: number }>();

@@ -24,8 +24,10 @@ describe("the typed chat client", () => {
     expectTypeOf<Resolved<typeof chat.trpc.sendMessage.mutate>["kind"]>().toEqualTypeOf<"user" | "system">();
   });
 
-  it("types sendMessage's input as a room id and a text, with no author", () => {
-    expectTypeOf(chat.trpc.sendMessage.mutate).parameter(0).toEqualTypeOf<{ roomId: string; text: string }>();
+  it("types sendMessage's input as a room id, a text and an optional clientMessageId, with no author", () => {
+    expectTypeOf(chat.trpc.sendMessage.mutate)
+      .parameter(0)
+      .toEqualTypeOf<{ roomId: string; text: string; clientMessageId?: string | undefined }>();
   });
 
   it("types joinRoom as taking a room id and a name and returning history and members", () => {

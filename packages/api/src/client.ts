@@ -6,6 +6,7 @@ import { createTRPCClient, createWSClient, type TRPCClient, TRPCClientError, typ
 import { observable } from "@trpc/server/observable";
 import superjson from "superjson";
 import type { AppRouter } from "./router.js";
+import { splittingLargeBatches } from "./split-batches.js";
 
 export type { AppRouter } from "./router.js";
 export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomSummary } from "./schema.js";
@@ -47,9 +48,15 @@ function backoff(attempt: number): number {
  * Calls that act as a member of a room, so they wait for the re-joins after a reconnect (see
  * `gate`). `sendTyping` is held rather than failed: a held signal is
  * at most one reconnect late, while a fast failure would reject the fire-and-forget calls a typing
- * indicator makes.
+ * indicator makes. A held call goes out as the same op, input and `clientMessageId` included; a
+ * call whose socket closed before its reply fails instead, and the caller retries it with that id.
  */
 const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyping", "leaveRoom"]);
+
+/** How long the server asked to wait before trying `error`'s call again; `null` when it did not limit it. */
+function retryAfterMs(error: TRPCClientError<AppRouter>): number | null {
+  return error.data?.code === "TOO_MANY_REQUESTS" ? (error.data.retryAfterMs ?? null) : null;
+}
 
 /** Creates a typed chat client over a WebSocket to `url`. */
 export function createChatClient(options: ChatClientOptions): ChatClient {
@@ -85,20 +92,39 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     current?.open();
   };
 
+  /**
+   * Re-joins one room on the socket of `generation` (the count of opens). A client in more rooms
+   * than the server's join burst is told to wait for the rest: it waits as told and tries again,
+   * until the room is back, refused for another reason, left, or the socket is replaced.
+   */
+  const rejoinRoom = async (roomId: string, username: string, generation: number): Promise<void> => {
+    for (;;) {
+      try {
+        await trpc.joinRoom.mutate({ roomId, username });
+        return;
+      } catch (error) {
+        const waitMs = error instanceof TRPCClientError ? retryAfterMs(error) : null;
+        if (waitMs === null || closed || opens !== generation || joined.get(roomId) !== username) return;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  };
+
   const rejoin = async (): Promise<void> => {
     closeGate();
-    const joins = Array.from(joined, ([roomId, username]) =>
-      trpc.joinRoom.mutate({ roomId, username }).catch(() => undefined),
-    );
-    await Promise.all(joins);
+    const generation = opens;
+    await Promise.all(Array.from(joined, ([roomId, username]) => rejoinRoom(roomId, username, generation)));
+    // A newer socket runs its own re-join, which opens the gate when it is done.
+    if (opens !== generation) return;
     openGate();
     setStatus("online");
   };
 
+  // `ws` and the DOM WebSocket differ only in types tRPC does not use.
+  const WebSocketImpl = (options.WebSocket ?? globalThis.WebSocket) as typeof WebSocket | undefined;
   const wsClient = createWSClient({
     url: options.url,
-    // `ws` and the DOM WebSocket differ only in types tRPC does not use.
-    WebSocket: options.WebSocket as typeof WebSocket | undefined,
+    WebSocket: WebSocketImpl && splittingLargeBatches(WebSocketImpl),
     retryDelayMs: options.retryDelayMs ?? backoff,
     keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
     onOpen: () => {

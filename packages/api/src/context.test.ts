@@ -91,6 +91,37 @@ describe("createContextFactory", () => {
     expect(await broker.members("general")).toEqual([{ username: "alice" }]);
   });
 
+  it("gives each session the limits its connection came with, and the defaults for the rest", async () => {
+    const createContext = factory();
+    const limited = createContext({ ...connection(), limits: { maxRooms: 1 } }).session;
+    await limited.join("general", "alice");
+    await expect(limited.join("random", "alice")).rejects.toThrow("You are in 1 room, the most one connection may be in; leave one first.");
+    const unlimited = createContext(connection()).session;
+    for (let room = 0; room < 10; room++) await unlimited.join(`room-${room}`, "bob");
+    // The default join burst of 10 is spent; the default room limit of 20 is not reached.
+    await expect(unlimited.join("room-10", "bob")).rejects.toThrow("You are joining rooms too fast");
+  });
+
+  it("cuts off a connection after `strikes` strikes with 1008, once, and only that connection", async () => {
+    const createContext = factory();
+    const closed: [string, number, string][] = [];
+    const context = (name: string) =>
+      createContext({ ...connection(), limits: { strikes: 2 }, disconnect: (code, reason) => closed.push([name, code, reason]) });
+    const flooder = context("flooder");
+    const bystander = context("bystander");
+    flooder.strike();
+    bystander.strike();
+    flooder.strike();
+    flooder.strike();
+    await expect.poll(() => closed).toEqual([["flooder", 1008, "rate limit exceeded"]]);
+  });
+
+  it("counts strikes harmlessly for a transport that cannot disconnect", async () => {
+    const { strike } = factory()({ ...connection(), limits: { strikes: 1 } });
+    expect(() => strike()).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it("reports a failure to leave after a close to onBackgroundError with the session", async () => {
     await broker.close();
     broker = new RemovalFails();

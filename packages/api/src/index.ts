@@ -3,9 +3,17 @@
  * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
  */
 export { appRouter, type AppRouter } from "./router.js";
-export { createContextFactory, type ChatContext, type ChatContextDeps } from "./context.js";
-export type { BrokerStats, ChatBroker, MessageDraft } from "./domain/broker.js";
+export {
+  createContextFactory,
+  FLOOD_CLOSE_CODE,
+  FLOOD_CLOSE_REASON,
+  type ChatContext,
+  type ChatContextDeps,
+  type ConnectionInfo,
+  type PerConnectionLimits,
+} from "./context.js";
+export type { BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
-export { ChatSession } from "./domain/chat-session.js";
+export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export type { RateLimitOptions } from "./domain/rate-limit.js";

@@ -1,60 +1,21 @@
-import { createTRPCClient, localLink, type TRPCClient, TRPCClientError } from "@trpc/client";
-import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChatContext } from "./context.js";
-import { ChatSession } from "./domain/chat-session.js";
+import { createContextFactory } from "./context.js";
 import { ManualClock } from "./domain/clock.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
-import { type AppRouter, appRouter } from "./router.js";
 import type { ChatMessage, PresenceEvent } from "./schema.js";
-
-/** The error data the router's formatter adds to every error. */
-interface ChatErrorData {
-  code: string;
-  retryAfterMs: number | null;
-  zodError: { fieldErrors: Record<string, string[] | undefined> } | null;
-}
-
-/** The `TRPCClientError` that `promise` rejects with. */
-async function clientErrorOf(promise: Promise<unknown>): Promise<{ message: string; data: ChatErrorData }> {
-  const error: unknown = await promise.then(
-    () => new Error("expected the call to fail"),
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof TRPCClientError)) throw error;
-  return { message: error.message, data: error.data as ChatErrorData };
-}
-
-/** Records a subscription's events as they arrive; fails the test on a subscription error. */
-function record<T>(subscribe: (onData: (value: T) => void, onError: (error: unknown) => void) => { unsubscribe(): void }): {
-  events: T[];
-  errors: unknown[];
-  unsubscribe(): void;
-} {
-  const events: T[] = [];
-  const errors: unknown[] = [];
-  const subscription = subscribe(
-    (value) => events.push(value),
-    (error) => errors.push(error),
-  );
-  return { events, errors, unsubscribe: () => subscription.unsubscribe() };
-}
+import { clientErrorOf, localClient, record } from "./testing/local-client.js";
 
 describe("appRouter, called through a tRPC client", () => {
   let clock: ManualClock;
   let broker: MemoryBroker;
-  let connections = 0;
 
   /** A client whose calls all share one session, like one WebSocket connection. */
-  const connect = (): TRPCClient<AppRouter> => {
-    const context: ChatContext = {
-      broker,
-      session: new ChatSession(`conn-${++connections}`, { broker, clock, sendRate: { burst: 2, perSecond: 1 } }),
-    };
-    return createTRPCClient<AppRouter>({
-      links: [localLink({ router: appRouter, createContext: async () => context, transformer: superjson })],
-    });
-  };
+  const connect = (): ReturnType<typeof localClient> =>
+    localClient(
+      createContextFactory({ broker, clock, sendRate: { burst: 2, perSecond: 1 }, onBackgroundError: () => undefined })({
+        info: { signal: new AbortController().signal },
+      }),
+    );
 
   beforeEach(() => {
     clock = new ManualClock(1_700_000_000_000);
@@ -153,8 +114,8 @@ describe("appRouter, called through a tRPC client", () => {
     const alice = connect();
     const reader = connect();
     await alice.joinRoom.mutate({ roomId: "general", username: "alice" });
-    const stream = record<{ id: string; data: ChatMessage }>((onData, onError) =>
-      reader.onMessage.subscribe({ roomId: "General" }, { onData, onError }),
+    const stream = record<{ id: string; data: ChatMessage }>((handlers) =>
+      reader.onMessage.subscribe({ roomId: "General" }, handlers),
     );
     await alice.sendMessage.mutate({ roomId: "general", text: "hello" });
     await alice.leaveRoom.mutate({ roomId: "general" });
@@ -177,8 +138,8 @@ describe("appRouter, called through a tRPC client", () => {
       clock.advance(1000);
       sent.push(await alice.sendMessage.mutate({ roomId: "general", text }));
     }
-    const stream = record<{ id: string; data: ChatMessage }>((onData, onError) =>
-      connect().onMessage.subscribe({ roomId: "general", lastEventId: sent[0]?.id ?? null }, { onData, onError }),
+    const stream = record<{ id: string; data: ChatMessage }>((handlers) =>
+      connect().onMessage.subscribe({ roomId: "general", lastEventId: sent[0]?.id ?? null }, handlers),
     );
     clock.advance(1000);
     await alice.sendMessage.mutate({ roomId: "general", text: "3" });
@@ -193,8 +154,8 @@ describe("appRouter, called through a tRPC client", () => {
     const alice = connect();
     const bob = connect();
     await alice.joinRoom.mutate({ roomId: "general", username: "alice" });
-    const stream = record<PresenceEvent>((onData, onError) =>
-      connect().onPresence.subscribe({ roomId: "general" }, { onData, onError }),
+    const stream = record<PresenceEvent>((handlers) =>
+      connect().onPresence.subscribe({ roomId: "general" }, handlers),
     );
     // The subscription opens asynchronously: act once its snapshot is in.
     await expect.poll(() => stream.events.length).toBe(1);
@@ -212,8 +173,8 @@ describe("appRouter, called through a tRPC client", () => {
   it("carries sendTyping to another connection's presence stream under the joined name", async () => {
     const alice = connect();
     await alice.joinRoom.mutate({ roomId: "general", username: "alice" });
-    const stream = record<PresenceEvent>((onData, onError) =>
-      connect().onPresence.subscribe({ roomId: "general" }, { onData, onError }),
+    const stream = record<PresenceEvent>((handlers) =>
+      connect().onPresence.subscribe({ roomId: "general" }, handlers),
     );
     await expect.poll(() => stream.events.length).toBe(1);
     // The name comes from the join alone: an extra input field is stripped, never used.

@@ -5,7 +5,7 @@ import {
   roomInputSchema,
   sendMessageInputSchema,
 } from "./schema.js";
-import { createRouter, procedure } from "./trpc.js";
+import { createRouter, procedure, subscriptionProcedure } from "./trpc.js";
 
 // The ws adapter always passes a signal; a server-side caller may not, and then only the
 // consumer's `return()` ends the stream.
@@ -18,10 +18,13 @@ export const appRouter = createRouter({
     .input(joinRoomInputSchema)
     .mutation(({ ctx, input }) => ctx.session.join(input.roomId, input.username)),
 
-  /** Sends a message to a room this connection joined; returns it as stored. */
+  /**
+   * Sends a message to a room this connection joined; returns it as stored. A retry with the same
+   * `clientMessageId` returns the message the first call stored.
+   */
   sendMessage: procedure
     .input(sendMessageInputSchema)
-    .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text)),
+    .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text, input.clientMessageId)),
 
   /** Signals that this connection is typing in a room it joined; throttled per room, never stored. */
   sendTyping: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
@@ -42,14 +45,14 @@ export const appRouter = createRouter({
    * Every message of a room, system ones included, each tracked by its id so that the client
    * resumes after a reconnect from the last one it saw.
    */
-  onMessage: procedure.input(onMessageInputSchema).subscription(async function* ({ ctx, input, signal }) {
+  onMessage: subscriptionProcedure.input(onMessageInputSchema).subscription(async function* ({ ctx, input, signal }) {
     for await (const message of ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted)) {
       yield tracked(message.id, message);
     }
   }),
 
   /** The room's members: a snapshot, then a `join` or `leave` per change, and `typing` signals. */
-  onPresence: procedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
+  onPresence: subscriptionProcedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
     yield* ctx.broker.presence(input.roomId, signal ?? neverAborted);
   }),
 });

@@ -91,6 +91,40 @@ describe("usernameSchema", () => {
     expect(usernameSchema.safeParse(`${control}alice`).success).toBe(false);
   });
 
+  it.each([
+    ["LEFT-TO-RIGHT EMBEDDING", "\u202a"],
+    ["RIGHT-TO-LEFT EMBEDDING", "\u202b"],
+    ["POP DIRECTIONAL FORMATTING", "\u202c"],
+    ["LEFT-TO-RIGHT OVERRIDE", "\u202d"],
+    ["RIGHT-TO-LEFT OVERRIDE", "\u202e"],
+    ["LEFT-TO-RIGHT ISOLATE", "\u2066"],
+    ["RIGHT-TO-LEFT ISOLATE", "\u2067"],
+    ["FIRST STRONG ISOLATE", "\u2068"],
+    ["POP DIRECTIONAL ISOLATE", "\u2069"],
+    ["LEFT-TO-RIGHT MARK", "\u200e"],
+    ["RIGHT-TO-LEFT MARK", "\u200f"],
+    ["ARABIC LETTER MARK", "\u061c"],
+    ["ZERO WIDTH SPACE", "\u200b"],
+    ["ZERO WIDTH NON-JOINER", "\u200c"],
+    ["ZERO WIDTH JOINER", "\u200d"],
+    ["WORD JOINER", "\u2060"],
+    ["ZERO WIDTH NO-BREAK SPACE (BOM)", "\ufeff"],
+    ["LINE SEPARATOR", "\u2028"],
+    ["PARAGRAPH SEPARATOR", "\u2029"],
+  ])("refuses a username containing %s, which makes look-alike names, with a clear message", (_label, invisible) => {
+    const result = usernameSchema.safeParse(`ali${invisible}ce`);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      "Username must not contain invisible or text-direction characters (such as zero-width spaces or bidi controls).",
+    ]);
+  });
+
+  it("accepts the visible characters next to the refused ones (a semicolon, a hyphen, spaces)", () => {
+    for (const neighbour of ["\u061b", "\u200a", "\u2010", "\u2027", "\u202f", "\u205f"]) {
+      expect(usernameSchema.safeParse(`ali${neighbour}ce`).success).toBe(true);
+    }
+  });
+
   it("accepts the characters just outside the control ranges", () => {
     expect(usernameSchema.parse("a b")).toBe("a b");
     expect(usernameSchema.parse("a~b")).toBe("a~b");
@@ -116,6 +150,11 @@ describe("messageTextSchema", () => {
 
   it("counts the 2,000 characters after trimming", () => {
     expect(messageTextSchema.parse(`   ${"x".repeat(2000)}   `)).toBe("x".repeat(2000));
+  });
+
+  it("keeps invisible and text-direction characters in a message, where they have legitimate uses", () => {
+    const text = "\u202bשלום\u202c, a\u200db, zero\u200bwidth, \u2066isolated\u2069";
+    expect(messageTextSchema.parse(text)).toBe(text);
   });
 
   it("counts emoji as one character each towards the 2,000", () => {

@@ -23,10 +23,21 @@ export const TYPING_INTERVAL_MS = 2000;
  * the indicator off and on.
  */
 export const TYPING_TIMEOUT_MS = 5000;
+/**
+ * How long a `sendMessage` `clientMessageId` stays bound to the message it stored, per room and
+ * author: a retry with the same id within this window returns that message instead of storing
+ * another. Five minutes outlasts any reconnect a client sits through with a message pending.
+ */
+export const CLIENT_MESSAGE_ID_TTL_MS = 5 * 60_000;
 
 // C0 controls, DEL and C1 controls: invisible characters that let one name impersonate another.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// Invisible and text-direction characters that make one name look like another: bidi embeddings,
+// overrides and isolates (U+202A–U+202E, U+2066–U+2069), the direction marks (U+200E, U+200F,
+// U+061C), zero-width ones (U+200B–U+200D, U+2060, U+FEFF), and the line and paragraph separators
+// (U+2028, U+2029). Fine inside a message, where they have legitimate uses.
+const INVISIBLE_CHARACTERS = /[\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
 
 /** Counts code points, so an emoji is one character as a person sees it. */
 function length(text: string): number {
@@ -47,13 +58,17 @@ export const roomIdSchema = z
       .regex(/^[a-z0-9_-]+$/, "Room name may use only letters, digits, _ and -."),
   );
 
-/** A display name: trimmed, 1–32 characters, no control characters. */
+/** A display name: trimmed, 1–32 characters, no control, invisible or text-direction characters. */
 export const usernameSchema = z
   .string()
   .trim()
   .min(1, "Username is required.")
   .refine((value) => length(value) <= USERNAME_MAX, `Username must be at most ${USERNAME_MAX} characters.`)
-  .refine((value) => !CONTROL_CHARACTERS.test(value), "Username must not contain control characters.");
+  .refine((value) => !CONTROL_CHARACTERS.test(value), "Username must not contain control characters.")
+  .refine(
+    (value) => !INVISIBLE_CHARACTERS.test(value),
+    "Username must not contain invisible or text-direction characters (such as zero-width spaces or bidi controls).",
+  );
 
 /** A message body: trimmed, 1–2,000 characters; newlines allowed. */
 export const messageTextSchema = z
@@ -80,8 +95,21 @@ export const chatMessageSchema = z.object({
 
 /** Input of `joinRoom`. */
 export const joinRoomInputSchema = z.object({ roomId: roomIdSchema, username: usernameSchema });
-/** Input of `sendMessage`. */
-export const sendMessageInputSchema = z.object({ roomId: roomIdSchema, text: messageTextSchema });
+/**
+ * A sender's own id for one message, so that a retry after a lost reply is not stored twice: 1–64
+ * of `A-Z a-z 0-9 _ -` (a UUID fits), a bounded alphabet because the server keeps it as a key.
+ */
+const clientMessageIdSchema = z
+  .string()
+  .min(1, "clientMessageId must not be empty.")
+  .max(64, "clientMessageId must be at most 64 characters.")
+  .regex(/^[A-Za-z0-9_-]+$/, "clientMessageId may use only letters, digits, _ and -.");
+/** Input of `sendMessage`; see `CLIENT_MESSAGE_ID_TTL_MS` for what `clientMessageId` guarantees. */
+export const sendMessageInputSchema = z.object({
+  roomId: roomIdSchema,
+  text: messageTextSchema,
+  clientMessageId: clientMessageIdSchema.optional(),
+});
 /** Input of `leaveRoom` and `onPresence`. */
 export const roomInputSchema = z.object({ roomId: roomIdSchema });
 /**

@@ -19,7 +19,10 @@ const t = initTRPC.context<ChatContext>().create({
       };
     }
     const retryAfterMs = cause instanceof ChatError ? (cause.retryAfterMs ?? null) : null;
-    return { ...shape, data: { ...shape.data, zodError: null, retryAfterMs } };
+    // An unexpected failure's own text (a broker's "connection reset", a file path) is for the
+    // server's log, not for whoever sent the request.
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? "Something went wrong on the server; please try again." : shape.message;
+    return { ...shape, message, data: { ...shape.data, zodError: null, retryAfterMs } };
   },
 });
 
@@ -27,15 +30,35 @@ const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   NOT_MEMBER: "FORBIDDEN",
   NAME_CONFLICT: "CONFLICT",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
+  // Waiting does not help, leaving a room does: not a "retry later" code.
+  ROOM_LIMIT: "FORBIDDEN",
+  SUBSCRIPTION_LIMIT: "TOO_MANY_REQUESTS",
 };
 
-/** The one place where domain refusals become tRPC errors with the right code. */
-const domainErrors = t.middleware(async ({ next }) => {
+/**
+ * The one place where domain refusals become tRPC errors with the right code, and where every
+ * `TOO_MANY_REQUESTS` counts as a strike against the connection.
+ */
+const domainErrors = t.middleware(async ({ ctx, next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof ChatError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: codeOf[cause.reason], message: cause.message, cause });
-  }
+  if (result.ok) return result;
+  const { cause } = result.error;
+  const error = cause instanceof ChatError ? new TRPCError({ code: codeOf[cause.reason], message: cause.message, cause }) : result.error;
+  if (error.code === "TOO_MANY_REQUESTS") ctx.strike();
+  throw error;
+});
+
+/**
+ * Holds one of the connection's subscription slots while the subscription is open; the
+ * transport aborts `signal` when the client stops it or the connection closes.
+ */
+const subscriptionSlot = t.middleware(async ({ ctx, signal, next }) => {
+  // Without a signal nothing would ever free the slot; only server-side callers omit it.
+  if (signal === undefined) return next();
+  const release = ctx.session.openSubscription(signal);
+  const result = await next();
+  // Bad input, or a failure before the stream began: it never held the slot.
+  if (!result.ok) release();
   return result;
 });
 
@@ -44,3 +67,6 @@ export const createRouter = t.router;
 
 /** Every procedure's base: context typed, domain errors mapped. */
 export const procedure = t.procedure.use(domainErrors);
+
+/** The base of `onMessage` and `onPresence`: each open one takes a slot of its connection. */
+export const subscriptionProcedure = procedure.use(subscriptionSlot);

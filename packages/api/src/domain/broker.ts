@@ -8,14 +8,38 @@ export interface MessageDraft {
 }
 
 /**
+ * Makes `publish` idempotent and lets the caller refuse a new message at the last moment. A broker
+ * that wraps another must pass these on: dropping them loses both the deduplication and `admit`.
+ */
+export interface PublishOptions {
+  /**
+   * The sender's id for this message. Within `CLIENT_MESSAGE_ID_TTL_MS` of storing it, another
+   * publish with the same room, `draft.username` and id returns the stored message (whatever its
+   * text) and stores and fans out nothing, even when both are in flight at once. Keyed by author,
+   * so nobody can fetch another person's message by guessing ids.
+   */
+  clientMessageId?: string;
+  /**
+   * Called once the broker knows the message is new, right before storing it, and never for a
+   * replay: where a sender's rate limit is checked, so a retry costs nothing. Throwing refuses the
+   * publish with that error: nothing is stored and the id stays free.
+   */
+  admit?: () => void;
+}
+
+/**
  * The one seam between the chat domain and where messages live. The in-memory broker serves a
  * single process; a Redis broker serves several nodes behind the same methods, which is why
  * every method may be asynchronous. The broker contract suite (`broker-contract.ts`) states the
  * guarantees every implementation keeps.
  */
 export interface ChatBroker {
-  /** Assigns the message its id and time, stores it, and fans it out to the room's readers. */
-  publish(roomId: RoomId, draft: MessageDraft): Promise<ChatMessage>;
+  /**
+   * Assigns the message its id and time, stores it, and fans it out to the room's readers; with a
+   * `clientMessageId` seen recently, returns the stored message instead (see `PublishOptions`).
+   * A Redis broker claims the id atomically (SET NX with the TTL) before storing.
+   */
+  publish(roomId: RoomId, draft: MessageDraft, options?: PublishOptions): Promise<ChatMessage>;
 
   /** The room's last `limit` messages, oldest first. */
   history(roomId: RoomId, limit: number): Promise<ChatMessage[]>;

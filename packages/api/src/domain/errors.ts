@@ -1,5 +1,5 @@
 /** Why the domain refused an operation; the router maps each to a `TRPCError` code. */
-export type ChatErrorReason = "NOT_MEMBER" | "NAME_CONFLICT" | "RATE_LIMITED";
+export type ChatErrorReason = "NOT_MEMBER" | "NAME_CONFLICT" | "RATE_LIMITED" | "ROOM_LIMIT" | "SUBSCRIPTION_LIMIT";
 
 /** A refusal a client can act on: the reason, a sentence for people, and when to retry. */
 export class ChatError extends Error {
@@ -13,4 +13,14 @@ export class ChatError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The `RATE_LIMITED` refusal of every token bucket, e.g. `rateLimited("sending", 420)` →
+ * "You are sending too fast; try again in 0.5 s.", so all of them read and round alike.
+ */
+export function rateLimited(doing: string, retryAfterMs: number): ChatError {
+  // Rounded up to a tenth, so the wait is never shown as "0.0 s".
+  const seconds = (Math.ceil(retryAfterMs / 100) / 10).toFixed(1);
+  return new ChatError("RATE_LIMITED", `You are ${doing} too fast; try again in ${seconds} s.`, retryAfterMs);
 }

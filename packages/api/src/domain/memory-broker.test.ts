@@ -4,10 +4,10 @@ import { describeBrokerContract } from "../testing/broker-contract.js";
 import { ManualClock } from "./clock.js";
 import { MemoryBroker, type MemoryBrokerOptions } from "./memory-broker.js";
 
-describeBrokerContract("MemoryBroker", () => new MemoryBroker());
+describeBrokerContract("MemoryBroker", (clock) => new MemoryBroker({ clock }));
 
 // The same guarantees hold when rooms are being evicted all the time: only idle rooms go.
-describeBrokerContract("MemoryBroker under eviction pressure", () => new MemoryBroker({ maxRooms: 2 }));
+describeBrokerContract("MemoryBroker under eviction pressure", (clock) => new MemoryBroker({ maxRooms: 2, clock }));
 
 describe("MemoryBroker", () => {
   const brokers: MemoryBroker[] = [];
@@ -226,6 +226,47 @@ describe("MemoryBroker", () => {
       if (lastOld === undefined) throw new Error("nothing published");
       const stream = broker.messages("x", lastOld.id, newSignal().signal);
       expect(await read(stream, 5)).toEqual(["new1", "new2", "new3", "new4", "new5"]);
+    });
+  });
+
+  describe("client message ids", () => {
+    const withId = (broker: MemoryBroker, roomId: RoomId, text: string, clientMessageId: string): Promise<ChatMessage> =>
+      broker.publish(roomId, { kind: "user", username: "alice", text }, { clientMessageId });
+
+    it("forgets a room's oldest id early once it holds clientIdsPerRoom, and only in that room", async () => {
+      const broker = newBroker({ clientIdsPerRoom: 2 });
+      const first = await withId(broker, "r", "1", "id-1");
+      const elsewhere = await withId(broker, "other", "x", "id-1");
+      await withId(broker, "r", "2", "id-2");
+      await withId(broker, "r", "3", "id-3");
+      const [second, other, again] = [
+        await withId(broker, "r", "2 again", "id-2"),
+        await withId(broker, "other", "x again", "id-1"),
+        await withId(broker, "r", "1 again", "id-1"),
+      ];
+      expect(again.id).not.toBe(first.id);
+      expect(second.text).toBe("2");
+      expect(other).toEqual(elsewhere);
+    });
+
+    it("returns the stored message for a retry even after the history has dropped it", async () => {
+      const broker = newBroker({ historySize: 2 });
+      const first = await withId(broker, "r", "first", "id-1");
+      await sayAll(broker, "r", ["2", "3"]);
+      expect(await withId(broker, "r", "first", "id-1")).toEqual(first);
+      expect((await broker.history("r", 10)).map((m) => m.text)).toEqual(["2", "3"]);
+    });
+
+    it("forgets the ids of an evicted room along with its history", async () => {
+      const clock = new ManualClock(1_700_000_000_000);
+      const broker = newBroker({ maxRooms: 2, clock });
+      const first = await withId(broker, "x", "hello", "id-1");
+      for (const roomId of ["y", "z"]) {
+        clock.advance(10);
+        await say(broker, roomId, "hi");
+      }
+      expect(await retains(broker, "x")).toBe(false);
+      expect((await withId(broker, "x", "hello", "id-1")).id).not.toBe(first.id);
     });
   });
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { ChatMessage, Member, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
-import type { BrokerStats, ChatBroker, MessageDraft } from "./broker.js";
+import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, type RoomId, type RoomSummary } from "../schema.js";
+import type { BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
+import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
 import { HistoryRing } from "./history-ring.js";
@@ -12,6 +13,11 @@ export interface MemoryBrokerOptions {
   historySize?: number;
   /** Rooms kept in memory before idle, empty ones are evicted. @default 10000 */
   maxRooms?: number;
+  /**
+   * Client message ids remembered per room for `CLIENT_MESSAGE_ID_TTL_MS`; past it the oldest is
+   * forgotten early, so memory stays bounded by about one history's worth per room. @default 1000
+   */
+  clientIdsPerRoom?: number;
   /** @default systemClock */
   clock?: Clock;
 }
@@ -26,14 +32,18 @@ class Room {
   readonly history: HistoryRing<ChatMessage>;
   /** username → ids of the connections holding it; insertion order is join order. */
   readonly holders = new Map<string, Set<string>>();
+  /** (author, client message id) → the message it stored; evicted with the room, like its history. */
+  readonly clientIds: ClientIdWindow<ChatMessage>;
   streams = 0;
 
   constructor(
     readonly id: RoomId,
     historySize: number,
+    clientIdsPerRoom: number,
     public lastActivity: number,
   ) {
     this.history = new HistoryRing(historySize);
+    this.clientIds = new ClientIdWindow(CLIENT_MESSAGE_ID_TTL_MS, clientIdsPerRoom);
     // One listener per reader is expected: a busy room has thousands.
     this.events.setMaxListeners(0);
   }
@@ -53,6 +63,7 @@ export class MemoryBroker implements ChatBroker {
   private readonly epoch: string;
   private readonly historySize: number;
   private readonly maxRooms: number;
+  private readonly clientIdsPerRoom: number;
   private readonly clock: Clock;
   private seq = 0;
   /** Every open stream, so `close()` can end them. */
@@ -62,13 +73,20 @@ export class MemoryBroker implements ChatBroker {
     this.clock = options.clock ?? systemClock;
     this.historySize = options.historySize ?? 1000;
     this.maxRooms = options.maxRooms ?? 10_000;
+    this.clientIdsPerRoom = options.clientIdsPerRoom ?? 1000;
     this.epoch = newEpoch(this.clock.now());
   }
 
-  async publish(roomId: RoomId, draft: MessageDraft): Promise<ChatMessage> {
+  async publish(roomId: RoomId, draft: MessageDraft, options: PublishOptions = {}): Promise<ChatMessage> {
+    const now = this.clock.now();
+    // Lookup, admission and storing run without an await in between: that is what makes two
+    // identical publishes in flight at once store one message.
+    const key = options.clientMessageId === undefined ? undefined : clientIdKey(draft.username, options.clientMessageId);
+    const earlier = key === undefined ? undefined : this.rooms.get(roomId)?.clientIds.get(key, now);
+    if (earlier !== undefined) return earlier;
+    options.admit?.();
     const room = this.room(roomId);
     const seq = ++this.seq;
-    const now = this.clock.now();
     const message: ChatMessage = {
       id: formatMessageId(this.epoch, seq),
       roomId,
@@ -78,6 +96,7 @@ export class MemoryBroker implements ChatBroker {
       sentAt: new Date(now),
     };
     room.history.push(seq, message);
+    if (key !== undefined) room.clientIds.set(key, message, now);
     room.lastActivity = now;
     room.events.emit("message", message);
     return message;
@@ -180,7 +199,7 @@ export class MemoryBroker implements ChatBroker {
     const existing = this.rooms.get(roomId);
     if (existing) return existing;
     if (this.rooms.size >= this.maxRooms) this.evict();
-    const room = new Room(roomId, this.historySize, this.clock.now());
+    const room = new Room(roomId, this.historySize, this.clientIdsPerRoom, this.clock.now());
     this.rooms.set(roomId, room);
     return room;
   }
@@ -199,4 +218,9 @@ export class MemoryBroker implements ChatBroker {
       this.rooms.delete(room.id);
     }
   }
+}
+
+/** One key per author and id; JSON keeps the pair unambiguous whatever characters either holds. */
+function clientIdKey(username: string, clientMessageId: string): string {
+  return JSON.stringify([username, clientMessageId]);
 }

@@ -5,16 +5,17 @@
  * The sentences live in the section files; the per-test setup lives in `broker-harness.ts`.
  */
 import { describe } from "vitest";
-import type { ChatBroker } from "../domain/broker.js";
+import { describeClientIdContract } from "./broker-contract-client-ids.js";
 import { describeMessageContract } from "./broker-contract-messages.js";
 import { describePresenceContract } from "./broker-contract-presence.js";
-import { useBrokerHarness } from "./broker-harness.js";
+import { type BrokerFactory, useBrokerHarness } from "./broker-harness.js";
 
 /** One call per implementation, so every broker answers the same sentences with a fresh broker per test. */
-export function describeBrokerContract(name: string, createBroker: () => Promise<ChatBroker> | ChatBroker): void {
+export function describeBrokerContract(name: string, createBroker: BrokerFactory): void {
   describe(`${name} keeps the ChatBroker contract`, { timeout: 20_000 }, () => {
     const harness = useBrokerHarness(createBroker);
     describeMessageContract(harness);
+    describeClientIdContract(harness);
     describePresenceContract(harness);
   });
 }

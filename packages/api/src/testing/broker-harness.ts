@@ -6,15 +6,21 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach } from "vitest";
 import type { ChatBroker, MessageDraft } from "../domain/broker.js";
+import { ManualClock } from "../domain/clock.js";
 import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
 
-/** Called before every test, so no test can observe what another left behind in a broker. */
-export type BrokerFactory = () => Promise<ChatBroker> | ChatBroker;
+/**
+ * Called before every test, so no test can observe what another left behind in a broker. The
+ * broker must tell time by `clock`, which the sentences about expiry move by hand.
+ */
+export type BrokerFactory = (clock: ManualClock) => Promise<ChatBroker> | ChatBroker;
 
 /** What a contract section needs, as one value so sections stay free of hooks; the helpers are closures, safe to destructure. */
 export interface BrokerHarness {
   /** A getter, because each test gets its own broker and a captured one would be stale. */
   readonly broker: ChatBroker;
+  /** The clock the current broker was made with; a getter for the same reason. */
+  readonly clock: ManualClock;
   /** A room id no other test uses. */
   readonly newRoom: () => RoomId;
   /** A signal that is aborted after the test at the latest. */
@@ -68,6 +74,7 @@ export const names = (members: readonly { username: string }[]): string[] => mem
 /** Registers its hooks in the calling describe block, so call it there, before any section. */
 export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
   let current: ChatBroker | undefined;
+  let clock = new ManualClock();
   let closed = false;
   let controllers: AbortController[] = [];
   // Unique per run, so a broker backed by shared storage never sees another test's rooms.
@@ -86,7 +93,8 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
   };
 
   beforeEach(async () => {
-    current = await createBroker();
+    clock = new ManualClock();
+    current = await createBroker(clock);
     closed = false;
     controllers = [];
   });
@@ -101,6 +109,9 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
   return {
     get broker(): ChatBroker {
       return broker();
+    },
+    get clock(): ManualClock {
+      return clock;
     },
     newRoom: (): RoomId => `c-${run}-${++rooms}`,
     newSignal,
