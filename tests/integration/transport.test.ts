@@ -1,19 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../fixtures/helpers.js";
-import { attemptUpgrade, isResponseTo, listRoomsFrame, openRawSocket, type RawSocket } from "../fixtures/raw-socket.js";
+import { attemptUpgrade, isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach } from "../fixtures/raw-socket.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
 const LIMIT = 65_536;
-const opened: RawSocket[] = [];
-afterEach(() => {
-  for (const raw of opened.splice(0)) raw.socket.terminate();
-});
-
-async function rawSocket(url: string): Promise<RawSocket> {
-  const raw = await openRawSocket(url);
-  opened.push(raw);
-  return raw;
-}
+const rawSocket = rawSocketsEndedAfterEach();
 
 describe("frame size limit", () => {
   it("closes a connection that sends a frame over 65,536 bytes with 1009, and only that one", async () => {

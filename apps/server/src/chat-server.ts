@@ -1,19 +1,41 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { appRouter, type ChatBroker, type Clock, createContextFactory, MemoryBroker, systemClock } from "@chat/api";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
-import { WebSocketServer } from "ws";
+import type { Duplex } from "node:stream";
+import { appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, MemoryBroker, systemClock } from "@chat/api";
+import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "./config.js";
+import { ConnectionLimits } from "./connection-limits.js";
 import type { Logger } from "./logger.js";
 import { isOriginAllowed } from "./origin.js";
+import { shutdown } from "./shutdown.js";
+import { watchSlowConsumer } from "./slow-consumer.js";
 import { createStaticHandler } from "./static-files.js";
 
 /** The endpoint path of tRPC over WebSocket. */
 export const TRPC_PATH = "/trpc";
 /** Largest accepted frame; a bigger one closes its connection with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-/** How long shutdown waits for sockets to close before cutting them. */
-const SHUTDOWN_GRACE_MS = 2000;
+/**
+ * Most frames one message may arrive in; past it the connection is closed with 1008 (`ws`'s
+ * code for it). Browsers never fragment what they send, and libraries that do use fragments of
+ * kilobytes, so a 64 KiB message needs a handful; 256 still allows 256-byte fragments. `ws`'s
+ * default (16,384) would let one message of 1-byte fragments cost 16,384 buffers.
+ */
+export const MAX_FRAGMENTS = 256;
+/**
+ * Most unparsed TCP chunks `ws` holds for one connection while a frame is incomplete; past it,
+ * 1008. A sender with Nagle's algorithm never sends tiny segments while data is waiting, so a
+ * full 64 KiB frame arrives in well under a hundred chunks; 1,024 leaves room for slow links
+ * and still stops a client that trickles a frame a byte at a time to make the server keep one
+ * buffer object per byte (`ws`'s default allows 262,144).
+ */
+export const MAX_BUFFERED_CHUNKS = 1024;
+/**
+ * `Retry-After` of an upgrade refused because the server is full or shutting down: long
+ * enough that refused clients do not hammer it, short enough for a restart or a burst to pass.
+ */
+const RETRY_AFTER_SECONDS = 5;
 
 /** What a server is built from. */
 export interface ChatServerOptions {
@@ -34,7 +56,11 @@ export interface ChatServer {
   /** `http://host:port`. */
   readonly url: string;
   readonly broker: ChatBroker;
-  /** Stops accepting, asks clients to reconnect, closes sockets with 1001, and resolves. */
+  /**
+   * Refuses new upgrades with 503, asks clients to reconnect, closes sockets with 1001 once
+   * what is queued for them is sent (cutting them after a short grace), stops listening, and
+   * resolves.
+   */
   close(): Promise<void>;
 }
 
@@ -46,21 +72,54 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const startedAt = clock.now();
   const serveStatic = createStaticHandler(options.staticDir);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-  const createContext = createContextFactory({
+  const limits = new ConnectionLimits({ maxConnections: config.MAX_CONNECTIONS, maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP });
+  let draining = false;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_FRAME_BYTES,
+    maxFragments: MAX_FRAGMENTS,
+    maxBufferedChunks: MAX_BUFFERED_CHUNKS,
+    // Compression lets a small frame inflate to a large message and costs memory per socket.
+    perMessageDeflate: false,
+  });
+  const createSessionContext = createContextFactory({
     broker,
     clock,
     sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
     leaveGraceMs: config.LEAVE_GRACE_MS,
     onBackgroundError: (error, session) => logger.error("leave_failed", { connectionId: session.id, error }),
   });
+  // Each socket's session id, so that transport events (slow consumer, socket error) carry the
+  // `connectionId` that its `connect` line did.
+  const connectionIds = new WeakMap<WebSocket, string>();
+  const createContext = (connection: CreateWSSContextFnOptions & Parameters<typeof createSessionContext>[0]): ChatContext => {
+    const context = createSessionContext(connection);
+    connectionIds.set(connection.res, context.session.id);
+    return context;
+  };
 
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // tRPC's heartbeat is a "PING" text message that a client answers with any message
+    // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
+    // terminated, which ends its subscriptions and starts its rooms' leave grace.
+    keepAlive: { enabled: true, pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
     createContext: (opts) => {
-      const context = createContext(opts);
+      // What this connection may do, and how to cut it off (1008) once it keeps flooding;
+      // `createContext` hands this whole object on to the session factory.
+      const connection: typeof opts & Parameters<typeof createSessionContext>[0] = {
+        ...opts,
+        disconnect: (code, reason) => opts.res.close(code, reason),
+        limits: {
+          joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
+          maxRooms: config.MAX_ROOMS_PER_CONNECTION,
+          maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+          strikes: config.RATE_LIMIT_STRIKES,
+        },
+      };
+      const context = createContext(connection);
       const connectionId = context.session.id;
       logger.info("connect", { connectionId, ip: opts.req.socket.remoteAddress });
       opts.res.once("close", (code: number) => logger.info("close", { connectionId, code }));
@@ -83,15 +142,21 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Everything served here is read-only.
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method Not Allowed\n");
+      return;
+    }
     if (pathOf(req) === "/healthz") {
       const stats = broker.stats();
       const body = JSON.stringify({
-        status: "ok",
+        // While draining, 503 tells a load balancer to send new clients elsewhere at once.
+        status: draining ? "shutting_down" : "ok",
         uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
         connections: wss.clients.size,
         rooms: stats.rooms,
       });
-      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(body);
+      res.writeHead(draining ? 503 : 200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(body);
       return;
     }
     await serveStatic(req, res);
@@ -99,17 +164,36 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
 
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", () => socket.destroy());
+    const ip = req.socket.remoteAddress ?? "unknown";
     if (pathOf(req) !== TRPC_PATH) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      refuseUpgrade(socket, "404 Not Found");
       return;
     }
     if (!isOriginAllowed(req, config.ALLOWED_ORIGINS)) {
-      logger.warn("origin_refused", { origin: req.headers.origin, ip: req.socket.remoteAddress });
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      logger.warn("origin_refused", { origin: req.headers.origin, ip });
+      refuseUpgrade(socket, "403 Forbidden");
       return;
     }
+    if (draining) {
+      refuseUpgrade(socket, "503 Service Unavailable", RETRY_AFTER_SECONDS);
+      return;
+    }
+    const slot = limits.acquire(ip);
+    if (typeof slot === "string") {
+      logger.warn("connection_refused", { reason: slot, ip, connections: limits.total });
+      refuseUpgrade(socket, "503 Service Unavailable", RETRY_AFTER_SECONDS);
+      return;
+    }
+    // The slot is held from the handshake until the TCP connection is gone, however it ends.
+    socket.once("close", () => slot.release());
     wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("error", (error) => logger.debug("socket_error", { error: error.message }));
+      ws.on("error", (error) => logger.debug("socket_error", { connectionId: connectionIds.get(ws), error: error.message }));
+      watchSlowConsumer(ws, {
+        maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
+        drainMs: config.SLOW_CONSUMER_DRAIN_MS,
+        onSlowConsumer: (reason, bufferedAmount) =>
+          logger.warn("slow_consumer", { connectionId: connectionIds.get(ws), reason, bufferedAmount }),
+      });
       wss.emit("connection", ws, req);
     });
   });
@@ -121,6 +205,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       resolve();
     });
   });
+  // After listening, an `error` is a failure to accept (EMFILE when out of file descriptors):
+  // worth a log line, not a crash, since the connections already open are fine.
+  http.on("error", (error) => logger.error("server_error", { error }));
   const { port } = http.address() as AddressInfo;
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   logger.info("listening", { host: config.HOST, port });
@@ -130,7 +217,11 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     port,
     url: `http://${host}:${port}`,
     broker,
-    close: () => (closing ??= shutdown(http, wss, handler.broadcastReconnectNotification, broker, logger)),
+    close: () => {
+      // Synchronously, so that no upgrade is accepted once `close()` has been called.
+      draining = true;
+      return (closing ??= shutdown({ http, wss, broadcastReconnectNotification: handler.broadcastReconnectNotification, broker, logger }));
+    },
   };
 }
 
@@ -139,31 +230,11 @@ function pathOf(req: IncomingMessage): string {
   return (req.url ?? "/").split("?", 1)[0] ?? "/";
 }
 
-async function shutdown(
-  http: Server,
-  wss: WebSocketServer,
-  broadcastReconnectNotification: () => void,
-  broker: ChatBroker,
-  logger: Logger,
-): Promise<void> {
-  logger.info("shutdown_started", { connections: wss.clients.size });
-  const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-  http.closeIdleConnections();
-  // Clients that support it reconnect (to another node, or to us once we are back) right away.
-  broadcastReconnectNotification();
-  for (const ws of wss.clients) ws.close(1001, "Server shutting down");
-  const allClosed = Promise.all(
-    Array.from(wss.clients, (ws) => new Promise<void>((resolve) => ws.once("close", () => resolve()))),
-  );
-  const cut = setTimeout(() => {
-    for (const ws of wss.clients) ws.terminate();
-    http.closeAllConnections();
-  }, SHUTDOWN_GRACE_MS);
-  await allClosed;
-  clearTimeout(cut);
-  await new Promise<void>((resolve) => wss.close(() => resolve()));
-  http.closeAllConnections();
-  await httpClosed;
-  await broker.close();
-  logger.info("shutdown_complete");
+/**
+ * Answers an upgrade request with an HTTP error instead of a WebSocket. Browsers do not show
+ * the status to scripts; proxies and non-browser clients do, and honour `Retry-After`.
+ */
+function refuseUpgrade(socket: Duplex, status: string, retryAfterSeconds?: number): void {
+  const retryAfter = retryAfterSeconds === undefined ? "" : `Retry-After: ${retryAfterSeconds}\r\n`;
+  socket.end(`HTTP/1.1 ${status}\r\n${retryAfter}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }

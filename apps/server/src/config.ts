@@ -34,6 +34,18 @@ const envSchema = z.object({
   HISTORY_SIZE: integer("HISTORY_SIZE", 50, 100_000).default(1000),
   MAX_ROOMS: integer("MAX_ROOMS", 1, 10_000_000).default(10_000),
   STATIC_DIR: z.string().min(1).optional(),
+  // Hardening limits (see README's configuration table and docs/security.md).
+  MAX_CONNECTIONS: integer("MAX_CONNECTIONS", 1, 10_000_000).default(10_000),
+  MAX_CONNECTIONS_PER_IP: integer("MAX_CONNECTIONS_PER_IP", 1, 10_000_000).default(100),
+  MAX_ROOMS_PER_CONNECTION: integer("MAX_ROOMS_PER_CONNECTION", 1, 100_000).default(20),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).default(100),
+  JOIN_RATE_BURST: integer("JOIN_RATE_BURST", 1, 1_000_000).default(10),
+  JOIN_RATE_PER_SEC: positive("JOIN_RATE_PER_SEC").default(1),
+  RATE_LIMIT_STRIKES: integer("RATE_LIMIT_STRIKES", 1, 1_000_000).default(20),
+  HEARTBEAT_INTERVAL_MS: integer("HEARTBEAT_INTERVAL_MS", 100, 3_600_000).default(30_000),
+  HEARTBEAT_TIMEOUT_MS: integer("HEARTBEAT_TIMEOUT_MS", 100, 3_600_000).default(10_000),
+  SLOW_CONSUMER_MAX_BYTES: integer("SLOW_CONSUMER_MAX_BYTES", 1024, 1_073_741_824).default(1_048_576),
+  SLOW_CONSUMER_DRAIN_MS: integer("SLOW_CONSUMER_DRAIN_MS", 100, 3_600_000).default(10_000),
 });
 
 /** The server's validated settings. */

@@ -2,3 +2,5 @@
 export { startChatServer, TRPC_PATH, MAX_FRAME_BYTES, type ChatServer, type ChatServerOptions } from "./chat-server.js";
 export { loadConfig, ConfigError, type Config } from "./config.js";
 export { createLogger, type Logger, type LogLevel } from "./logger.js";
+export { SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON } from "./slow-consumer.js";
+export { SHUTDOWN_CLOSE_CODE } from "./shutdown.js";

@@ -1,10 +1,11 @@
 /**
- * The server's entry point: read the config, start, and stop cleanly on SIGINT or SIGTERM.
+ * The server's entry point: read the config, start, and stop cleanly on SIGINT, SIGTERM or a crash.
  */
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { startChatServer } from "./chat-server.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { superviseProcess } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
 
 /** How long a shutdown may take before the process exits anyway. */
@@ -24,23 +25,7 @@ async function main(): Promise<void> {
   const server = await startChatServer({ config, logger, staticDir });
   process.stdout.write(`chat is running at ${server.url}\n`);
 
-  process.on("unhandledRejection", (error) => logger.error("unhandled_rejection", { error }));
-  const stop = (signal: NodeJS.Signals): void => {
-    logger.info("signal", { signal });
-    setTimeout(() => {
-      logger.error("shutdown_timeout", { ms: SHUTDOWN_DEADLINE_MS });
-      process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error("shutdown_failed", { error });
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  superviseProcess(process, { logger, close: () => server.close(), deadlineMs: SHUTDOWN_DEADLINE_MS });
 }
 
 main().catch((error: unknown) => {

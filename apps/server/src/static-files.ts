@@ -31,19 +31,16 @@ const htmlHeaders = {
 };
 
 /**
- * Serves the SPA's build folder: files by path, `index.html` for any other path (client-side
- * routes), 404 for anything that would leave the folder. Vite's hashed `assets/` never change,
- * so browsers may keep them for a year; `index.html` is revalidated every time.
+ * Serves the SPA's build folder to GET and HEAD requests (the caller answers other methods):
+ * files by path, `index.html` for any other path (client-side routes), 404 for anything that
+ * would leave the folder. Vite's hashed `assets/` never change, so browsers may keep them for a
+ * year; `index.html` is revalidated every time.
  */
 export function createStaticHandler(root: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const rootDir = normalize(root + sep);
   const indexFile = join(rootDir, "index.html");
 
   return async (req, res) => {
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method Not Allowed\n");
-      return;
-    }
     const file = resolveFile(rootDir, req.url ?? "/");
     if (file === null) {
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not Found\n");
@@ -80,18 +77,28 @@ export function createStaticHandler(root: string): (req: IncomingMessage, res: S
   };
 }
 
-/** The file a URL names inside `rootDir`, or `null` when the URL is malformed or escapes it. */
+/**
+ * The file a URL names inside `rootDir`, or `null` when the URL is malformed or escapes it.
+ * Segments are decoded one by one from the path as sent, never through `new URL()`, which
+ * would resolve `..` and `%2e%2e` first and so hide an attempt that deserves a 404.
+ */
 function resolveFile(rootDir: string, url: string): string | null {
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(new URL(url, "http://localhost").pathname);
-  } catch {
-    return null;
+  const rawPath = url.split(/[?#]/, 1)[0] ?? "";
+  if (!rawPath.startsWith("/")) return null;
+  const segments: string[] = [];
+  for (const raw of rawPath.split("/")) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    // An encoded slash or backslash would make one segment two, a NUL ends a path in C, and
+    // `..` is refused even when it would stay inside the folder, since no link of ours has one.
+    if (segment.includes("/") || segment.includes("\\") || segment.includes("\0") || segment === "..") return null;
+    segments.push(segment);
   }
-  // A decoded NUL or backslash has no business in a path; `..` is refused even when it would
-  // stay inside the folder, since no link of ours ever makes one.
-  if (pathname.includes("\0") || pathname.includes("\\") || pathname.split("/").includes("..")) return null;
-  const file = normalize(join(rootDir, pathname));
+  const file = normalize(join(rootDir, ...segments));
   if (!file.startsWith(rootDir) && file + sep !== rootDir) return null;
   return file;
 }

@@ -1,0 +1,96 @@
+/**
+ * Slow consumers: a client that reads slower than the room it listens to writes makes the server
+ * buffer on its behalf, without bound, since a chat fans out every message to every reader. Such
+ * a connection is closed so that one stalled reader costs a bounded amount of memory.
+ */
+import type { WebSocket } from "ws";
+
+/**
+ * Close code for a connection closed as a slow consumer. 4000–4999 are for applications
+ * (RFC 6455 §7.4.2); 4008 mirrors HTTP 408, "you took too long", and tells a client that
+ * reconnecting (and resuming from its last event id) is the right response.
+ */
+export const SLOW_CONSUMER_CLOSE_CODE = 4008;
+
+/** Close reason sent with `SLOW_CONSUMER_CLOSE_CODE`. */
+export const SLOW_CONSUMER_CLOSE_REASON = "slow consumer";
+
+/** Why a connection was found to be a slow consumer. */
+export type SlowConsumerReason = "max_bytes" | "drain_timeout";
+
+/** Limits and hooks of `watchSlowConsumer`. */
+export interface SlowConsumerOptions {
+  /** Past this many bytes waiting to be written, the connection is closed at once. */
+  maxBytes: number;
+  /**
+   * How long the send buffer may stay non-empty without once draining; also how long the close
+   * frame, queued behind that buffer, may take before the socket is cut.
+   */
+  drainMs: number;
+  /** Told once, when the connection is found slow, before it is closed. */
+  onSlowConsumer: (reason: SlowConsumerReason, bufferedAmount: number) => void;
+}
+
+type SendArgs = Parameters<WebSocket["send"]>;
+type SendCallback = NonNullable<SendArgs[2]>;
+
+/**
+ * Watches one server-side socket's send buffer and closes it with `SLOW_CONSUMER_CLOSE_CODE`
+ * when it outgrows `maxBytes` or stays non-empty for `drainMs`, then terminates it if even the
+ * close cannot be flushed within `drainMs`. Cheap on purpose: it wraps the socket's `send` once,
+ * so every send costs a comparison and a write callback, and it keeps at most one timer, armed
+ * while the buffer is non-empty, never one per message.
+ */
+export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): void {
+  let drainTimer: NodeJS.Timeout | undefined;
+  let tripped = false;
+
+  const stopDrainTimer = (): void => {
+    clearTimeout(drainTimer);
+    drainTimer = undefined;
+  };
+
+  const trip = (reason: SlowConsumerReason): void => {
+    if (tripped) return;
+    tripped = true;
+    stopDrainTimer();
+    options.onSlowConsumer(reason, ws.bufferedAmount);
+    // `close()` queues the close frame behind the buffered data; a reader that never reads
+    // will never see it, so the socket is cut after one more drain period.
+    ws.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON);
+    const cut = setTimeout(() => ws.terminate(), options.drainMs).unref();
+    ws.once("close", () => clearTimeout(cut));
+  };
+
+  const afterSend = (): void => {
+    // Once closing, sends are dropped, yet `ws` still counts them in `bufferedAmount` (as the
+    // WHATWG spec says), so the figure no longer measures the reader.
+    if (tripped || ws.readyState !== ws.OPEN) return;
+    const buffered = ws.bufferedAmount;
+    if (buffered > options.maxBytes) trip("max_bytes");
+    else if (buffered > 0 && drainTimer === undefined) {
+      drainTimer = setTimeout(() => {
+        drainTimer = undefined;
+        if (ws.readyState === ws.OPEN && ws.bufferedAmount > 0) trip("drain_timeout");
+      }, options.drainMs).unref();
+    }
+  };
+
+  // A write's callback runs once the kernel has taken it; when the last one has, the buffer
+  // is empty, and the drain deadline starts over with the next send that has to wait.
+  const afterWrite = (): void => {
+    if (ws.bufferedAmount === 0) stopDrainTimer();
+  };
+
+  const send = ws.send.bind(ws);
+  ws.send = (data: SendArgs[0], optionsOrCallback?: SendArgs[1] | SendCallback, callback?: SendCallback): void => {
+    const sendOptions = typeof optionsOrCallback === "function" ? {} : (optionsOrCallback ?? {});
+    const done = typeof optionsOrCallback === "function" ? optionsOrCallback : callback;
+    send(data, sendOptions, (error) => {
+      afterWrite();
+      done?.(error);
+    });
+    afterSend();
+  };
+  ws.once("close", stopDrainTimer);
+}
