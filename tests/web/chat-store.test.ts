@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import { type Connection, type ConnectionOptions, openConnection } from "../../apps/web/src/connection";
 import type { KeyValueStorage } from "../../apps/web/src/lib/storage";
 import { type ChatStore, createChatStore, MAX_MESSAGES_PER_ROOM, USERNAME_KEY } from "../../apps/web/src/stores/chat-store";
+import type { PendingMessage } from "../../apps/web/src/stores/outbox";
 import { ManualClock } from "@chat/api";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import { collectPresence, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
@@ -81,6 +82,8 @@ const userTextsIn = (store: ChatStore, roomId: string): string[] =>
     .filter((message) => message.kind === "user")
     .map((message) => message.text);
 const roomIds = (store: ChatStore): string[] => store.state.rooms.map((room) => room.id);
+const pendingIn = (store: ChatStore, roomId: string): readonly PendingMessage[] =>
+  store.state.rooms.find((room) => room.id === roomId)?.pending ?? [];
 
 /** The ids of everything the server keeps of `roomId`, oldest first: what a tab should show. */
 async function serverHistoryIds(app: TestServer, roomId: string): Promise<string[]> {
@@ -92,6 +95,29 @@ async function serverHistoryIds(app: TestServer, roomId: string): Promise<string
  * as the `ChatBroker` contract allows for an id a broker does not hold (a restarted or failed-over
  * node). What a tab already has then arrives again, which the tab must not show twice.
  */
+/**
+ * The in-memory broker, recording each publish's client message id and refusals, and calling
+ * `afterStore` between storing a message and replying: where a test can lose the reply.
+ */
+class RecordingBroker extends MemoryBroker {
+  readonly published: { text: string; clientMessageId: string | undefined }[] = [];
+  readonly refused: unknown[] = [];
+  afterStore: (message: ChatMessage) => void = () => undefined;
+
+  override async publish(...args: Parameters<MemoryBroker["publish"]>): Promise<ChatMessage> {
+    const [, draft, options] = args;
+    this.published.push({ text: draft.text, clientMessageId: options?.clientMessageId });
+    try {
+      const message = await super.publish(...args);
+      this.afterStore(message);
+      return message;
+    } catch (error) {
+      this.refused.push(error);
+      throw error;
+    }
+  }
+}
+
 class ForgetfulBroker extends MemoryBroker {
   override messages(roomId: string, _afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
     return super.messages(roomId, null, signal);
@@ -211,22 +237,24 @@ describe("a tab's rooms", () => {
     expect(roomIds(store)).toEqual([general]);
   });
 
-  it("puts the server's refusal of a message into the room, in words, until a message goes through", async () => {
+  it("keeps a message refused for sending too fast pending, and sends it again after the delay the server names", async () => {
     const clock = new ManualClock();
-    const app = await startTestServer({ SEND_RATE_BURST: "1", SEND_RATE_PER_SEC: "1" }, { clock });
+    const broker = new RecordingBroker();
+    const app = await startTestServer({ SEND_RATE_BURST: "1", SEND_RATE_PER_SEC: "1" }, { broker, clock });
     const roomId = uniqueRoomId("refused");
     const { store } = await openTab(app);
     await store.join(roomId, "alice");
 
     expect(await store.send(roomId, "first")).toBe(true);
-    expect(await store.send(roomId, "too soon")).toBe(false);
-    expect(store.activeRoom()?.error).toBe("You are sending too fast; try again in 1.0 s.");
+    const tooSoon = store.send(roomId, "too soon");
+    await waitFor(() => broker.refused.length === 1, "the server to refuse the second message");
+    expect(pendingIn(store, roomId)).toMatchObject([{ text: "too soon", status: "sending", error: null }]);
 
     clock.advance(1000);
-    expect(await store.send(roomId, "a second later")).toBe(true);
+    expect(await tooSoon).toBe(true);
+    expect(pendingIn(store, roomId)).toEqual([]);
+    expect(userTextsIn(store, roomId)).toEqual(["first", "too soon"]);
     expect(store.activeRoom()?.error).toBeNull();
-    await waitFor(() => textsIn(store, roomId).includes("a second later"), "the accepted message");
-    expect(userTextsIn(store, roomId)).toEqual(["first", "a second later"]);
   });
 
   it("refuses to rejoin a room under another name without asking the server", async () => {
@@ -399,5 +427,91 @@ describe("several tabs and a dropped network", () => {
     // either way the tab shows exactly what the server kept.
     expect(messagesIn(store, roomId).map((message) => message.id)).toEqual(await serverHistoryIds(app, roomId));
     expect(network.sockets.length).toBeGreaterThan(1);
+  });
+});
+
+describe("the outbox", () => {
+  it("shows a message sent while offline as pending, in its room while another is shown, then stored exactly once", async () => {
+    const app = await startTestServer();
+    const [general, random] = [uniqueRoomId("general"), uniqueRoomId("random")];
+    const network = createFlakyNetwork();
+    const { store } = await openTab(app, { WebSocket: network.WebSocket });
+    await store.join(general, "alice");
+    await store.join(random, "alice");
+    store.show(general);
+
+    network.offline = true;
+    network.cut();
+    await waitFor(() => store.status() === "reconnecting", "the tab to notice the cut");
+    const sent = store.send(general, "while away");
+    expect(pendingIn(store, general)).toEqual([{ clientMessageId: expect.any(String), text: "while away", status: "sending", error: null }]);
+    store.show(random);
+    expect(pendingIn(store, general)).toMatchObject([{ text: "while away", status: "sending" }]);
+
+    network.offline = false;
+    expect(await sent).toBe(true);
+    const bob = await person(app, general, "bob");
+    await say(bob, general, "marker");
+    await waitFor(() => textsIn(store, general).includes("marker"), "a message after the reconnect");
+
+    expect(pendingIn(store, general)).toEqual([]);
+    expect(userTextsIn(store, general)).toEqual(["while away", "marker"]);
+    expect(messagesIn(store, general).map((message) => message.id)).toEqual(await serverHistoryIds(app, general));
+  });
+
+  it("sends a message whose reply was lost again under the same id, and shows the one stored copy", async () => {
+    const broker = new RecordingBroker();
+    const app = await startTestServer({}, { broker });
+    const roomId = uniqueRoomId("lostack");
+    const network = createFlakyNetwork();
+    const { store } = await openTab(app, { WebSocket: network.WebSocket });
+    await store.join(roomId, "alice");
+    // The socket dies after the server stored the message, before its reply can leave.
+    broker.afterStore = (message) => {
+      if (message.text !== "lost reply") return;
+      broker.afterStore = () => undefined;
+      network.cut();
+    };
+
+    expect(await store.send(roomId, "lost reply")).toBe(true);
+    const bob = await person(app, roomId, "bob");
+    await say(bob, roomId, "marker");
+    await waitFor(() => textsIn(store, roomId).includes("marker"), "a message after the retry");
+
+    const sends = broker.published.filter((publish) => publish.text === "lost reply");
+    expect(sends).toHaveLength(2);
+    expect(sends[1]?.clientMessageId).toBe(sends[0]?.clientMessageId);
+    expect(network.sockets.length).toBeGreaterThan(1);
+    expect(pendingIn(store, roomId)).toEqual([]);
+    expect(userTextsIn(store, roomId)).toEqual(["lost reply", "marker"]);
+    expect(messagesIn(store, roomId).map((message) => message.id)).toEqual(await serverHistoryIds(app, roomId));
+  });
+
+  it("marks a message the server refuses for good as failed with the reason, to retry or discard", async () => {
+    const app = await startTestServer();
+    const roomId = uniqueRoomId("failed");
+    const { store, connection } = await openTab(app);
+    await store.join(roomId, "alice");
+    // The server forgets this connection's membership behind the store's back.
+    await connection.trpc.leaveRoom.mutate({ roomId });
+
+    expect(await store.send(roomId, "try me again")).toBe(false);
+    expect(await store.send(roomId, "never mind")).toBe(false);
+    const refusal = `Join ${roomId} before sending to it.`;
+    expect(pendingIn(store, roomId)).toMatchObject([
+      { text: "try me again", status: "failed", error: refusal },
+      { text: "never mind", status: "failed", error: refusal },
+    ]);
+
+    await connection.trpc.joinRoom.mutate({ roomId, username: "alice" });
+    const [retried, discarded] = pendingIn(store, roomId).map((line) => line.clientMessageId);
+    store.retry(retried ?? "");
+    store.discard(discarded ?? "");
+    await waitFor(() => pendingIn(store, roomId).length === 0, "the retried message to be stored");
+
+    expect(userTextsIn(store, roomId)).toEqual(["try me again"]);
+    expect((await app.server.broker.history(roomId, 10)).filter((message) => message.kind === "user").map((m) => m.text)).toEqual([
+      "try me again",
+    ]);
   });
 });

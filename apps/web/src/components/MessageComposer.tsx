@@ -12,13 +12,12 @@ const lengthOf = (text: string): number => [...text.trim()].length;
 
 /**
  * The message box: Enter sends, Shift+Enter adds a line. Text is checked with the server's
- * schema first; the server's own refusals (e.g. sending too fast) appear in words below.
+ * schema first; a sent message then shows in the log as pending, where a refusal shows too.
  */
 export function MessageComposer(props: { room: RoomState }): JSX.Element {
   const chat = useChat();
   let field: HTMLTextAreaElement | undefined;
   const [invalid, setInvalid] = createSignal<string | null>(null);
-  const [inFlight, setInFlight] = createSignal(0);
   const inputId = (): string => `message-${props.room.id}`;
 
   const check = (text: string): string | null => {
@@ -26,7 +25,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
     return parsed.success ? null : (parsed.error.issues[0]?.message ?? "Message is not valid.");
   };
 
-  const submit = async (): Promise<void> => {
+  const submit = (): void => {
     const roomId = props.room.id;
     const typed = props.room.draft;
     // An empty box is nothing to send, not a mistake to point out.
@@ -38,20 +37,17 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
       return;
     }
     setInvalid(null);
-    // Emptied at once, so the next message can be typed and sent while this one is on its way.
+    // Emptied at once: the message is in the log as pending from now on, with Retry and Discard
+    // if the server refuses it, so the next one can be typed meanwhile.
     chat.setDraft(roomId, "");
-    setInFlight((count) => count + 1);
-    const sent = await chat.send(roomId, parsed.data);
-    setInFlight((count) => count - 1);
-    // A refused message comes back into the box, unless something new was typed there since.
-    if (!sent && props.room.draft === "") chat.setDraft(roomId, typed);
+    void chat.send(roomId, parsed.data);
   };
 
   const onKeyDown = (event: KeyboardEvent): void => {
     // `isComposing`: Enter that confirms an IME candidate (Japanese, Chinese…) is not "send".
     if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
     event.preventDefault();
-    void submit();
+    submit();
   };
 
   const onInput = (event: InputEvent & { currentTarget: HTMLTextAreaElement }): void => {
@@ -74,7 +70,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
       class="composer"
       onSubmit={(event) => {
         event.preventDefault();
-        void submit();
+        submit();
       }}
     >
       <TypingIndicator names={props.room.typing} />
@@ -95,7 +91,7 @@ export function MessageComposer(props: { room: RoomState }): JSX.Element {
           onInput={onInput}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" class="button button--primary" aria-busy={inFlight() > 0}>
+        <button type="submit" class="button button--primary">
           Send
         </button>
       </div>

@@ -3,13 +3,15 @@ import { groupMessages } from "../lib/group-messages";
 import { createNow } from "../lib/now";
 import type { RoomState } from "../stores/chat-store";
 import { MessageGroupView } from "./MessageGroupView";
+import { PendingMessageView } from "./PendingMessageView";
 
 /** How close to the bottom, in pixels, still counts as reading the newest messages. */
 const PINNED_SLACK_PX = 48;
 
 /**
- * The room's conversation as a live log. It follows new messages while the reader is at the
- * bottom, and leaves the scroll position alone (offering a jump) once they scroll up.
+ * The room's conversation as a live log, the user's unconfirmed messages last. It follows new
+ * messages while the reader is at the bottom, and leaves the scroll position alone (offering a
+ * jump) once they scroll up.
  */
 export function MessageList(props: { room: RoomState }): JSX.Element {
   let log: HTMLDivElement | undefined;
@@ -22,7 +24,7 @@ export function MessageList(props: { room: RoomState }): JSX.Element {
   // `<For>` over keys keeps existing DOM and the log only announces what was added.
   const keys = createMemo(() => groups().map((group) => group.key));
   const byKey = createMemo(() => new Map(groups().map((group) => [group.key, group])));
-  const quiet = createMemo(() => !props.room.messages.some((message) => message.kind === "user"));
+  const quiet = createMemo(() => props.room.pending.length === 0 && !props.room.messages.some((message) => message.kind === "user"));
 
   const scrollToEnd = (): void => {
     if (log === undefined) return;
@@ -39,7 +41,8 @@ export function MessageList(props: { room: RoomState }): JSX.Element {
 
   createEffect(
     on(
-      () => props.room.messages.length,
+      // A stored copy replacing a pending line changes neither sum nor height: no jump.
+      () => props.room.messages.length + props.room.pending.length,
       () => {
         if (pinned()) scrollToEnd();
         else setMissed(true);
@@ -86,6 +89,7 @@ export function MessageList(props: { room: RoomState }): JSX.Element {
             </Show>
           )}
         </For>
+        <For each={props.room.pending}>{(line) => <PendingMessageView line={line} ownName={props.room.username} />}</For>
       </div>
       <Show when={missed()}>
         <button type="button" class="jump-button" onClick={scrollToEnd}>

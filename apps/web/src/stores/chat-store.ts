@@ -13,51 +13,17 @@ import { applyPresence } from "../lib/presence";
 import { browserStorage, type KeyValueStorage, readKey, writeKey } from "../lib/storage";
 import { createTypingTracker, type TypingTracker } from "../lib/typing";
 import { countsAsUnread } from "../lib/unread";
+import type { ChatState, RoomState } from "./chat-state";
+import { createOutbox } from "./outbox";
+import { createPendingView } from "./pending-view";
+
+export type { ChatState, RoomState } from "./chat-state";
 
 /** Where the last used name is kept between visits. */
 export const USERNAME_KEY = "chat.username";
 
 /** Messages kept per room in the page, as many as the server retains: a tab left open in a busy room stays light. */
 export const MAX_MESSAGES_PER_ROOM = 1000;
-
-// The state's fields are not `readonly` because Solid's typed setter skips readonly keys; the
-// store proxy itself refuses writes outside `setState`, which keeps components read-only.
-
-/** One joined room as the UI shows it. */
-export interface RoomState {
-  /** The case-folded room id. */
-  id: string;
-  /** The name this tab joined the room with: its messages are "own". */
-  username: string;
-  /** Every message received, oldest first, each id once. */
-  messages: ChatMessage[];
-  /** Names of the people present, sorted. */
-  members: string[];
-  /** Others typing right now, in the order they started. */
-  typing: string[];
-  /** Messages from others that arrived while another room was shown. */
-  unread: number;
-  /** What the user is typing, kept per room so switching rooms loses nothing. */
-  draft: string;
-  /** The server's last refusal in this room (e.g. sending too fast), in words. */
-  error: string | null;
-}
-
-/** Everything the UI renders from. */
-export interface ChatState {
-  /** Joined rooms in the order they were joined (the sidebar's order). */
-  rooms: RoomState[];
-  /** The room shown, or `null` for the start screen. */
-  activeRoomId: string | null;
-  /** The last name joined with, remembered across visits; "" when none. */
-  username: string;
-  /** A room the address asked for that is not joined yet: the join form offers it. */
-  requestedRoomId: string | null;
-  /** Why the last join failed, in words. */
-  joinError: string | null;
-  /** Whether a join is in flight. */
-  joining: boolean;
-}
 
 /** The store's public face, provided to components by `ChatProvider`. */
 export interface ChatStore {
@@ -73,8 +39,16 @@ export interface ChatStore {
   open(roomId: string): void;
   /** Shows a joined room and clears its unread count. */
   show(roomId: string): void;
-  /** Sends `text` (already validated) to a joined room; `false` if the server refused it. */
+  /**
+   * Sends `text` (already validated) to a joined room, shown at once as pending and sent again
+   * after a dropped connection until stored once; `true` once stored, `false` if refused for good
+   * (it then shows as failed, to retry or discard) or the room was left.
+   */
   send(roomId: string, text: string): Promise<boolean>;
+  /** Sends a failed message again, under the same client message id. */
+  retry(clientMessageId: string): void;
+  /** Drops a failed message from the room. */
+  discard(clientMessageId: string): void;
   /** Leaves a room: tells the server, ends its subscriptions, drops it from the list. */
   leave(roomId: string): Promise<void>;
   /** Keeps the message being typed in a room, and tells the others (throttled) that someone is typing. */
@@ -126,7 +100,11 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     setState("rooms", (room) => room.id === roomId, patch);
   };
 
-  const receive = (roomId: string, incoming: readonly ChatMessage[]): void => {
+  /**
+   * Shows `incoming` in the room, each id once. From the room's stream (`fromStream`), a message of
+   * the tab's own name may take the place of a pending line that is still waiting for its reply.
+   */
+  const receive = (roomId: string, incoming: readonly ChatMessage[], fromStream = true): void => {
     const entry = live.get(roomId);
     const room = findRoom(roomId);
     // A message can still be in flight after the room was left; it has nowhere to go.
@@ -136,16 +114,27 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     for (const message of fresh) if (message.kind === "user") entry.typing.stopped(message.username);
     const hidden = state.activeRoomId !== roomId;
     const unread = hidden ? fresh.filter((message) => countsAsUnread(message, room.username)).length : 0;
-    setState(
-      "rooms",
-      (candidate) => candidate.id === roomId,
-      produce((next: RoomState) => {
-        next.messages.push(...fresh);
-        if (next.messages.length > MAX_MESSAGES_PER_ROOM) next.messages.splice(0, next.messages.length - MAX_MESSAGES_PER_ROOM);
-        next.unread += unread;
-      }),
-    );
+    batch(() => {
+      for (const message of fresh) {
+        if (fromStream && message.kind === "user" && message.username === room.username) outbox.claim(roomId, message);
+      }
+      setState(
+        "rooms",
+        (candidate) => candidate.id === roomId,
+        produce((next: RoomState) => {
+          next.messages.push(...fresh);
+          if (next.messages.length > MAX_MESSAGES_PER_ROOM) next.messages.splice(0, next.messages.length - MAX_MESSAGES_PER_ROOM);
+          next.unread += unread;
+        }),
+      );
+    });
   };
+
+  const outbox = createOutbox({
+    sendMessage: (input) => trpc.sendMessage.mutate(input),
+    closed: () => disposed || connection.status() === "closed",
+    view: createPendingView(setState, (roomId, message) => receive(roomId, [message], false)),
+  });
 
   const subscribe = (roomId: string, lastEventId: string | null): (() => void) => {
     const reportError = (error: unknown): void => patchRoom(roomId, { error: errorMessage(error) });
@@ -220,6 +209,7 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
             id: result.roomId,
             username: result.username,
             messages: history,
+            pending: [],
             members: applyPresence([], { type: "snapshot", roomId: result.roomId, members: result.members }),
             typing: [],
             unread: 0,
@@ -253,16 +243,9 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
   };
 
   const send = async (roomId: string, text: string): Promise<boolean> => {
+    if (findRoom(roomId) === undefined) return false;
     patchRoom(roomId, { error: null });
-    try {
-      // The sent message comes back through `onMessage` like everyone else's, so every tab
-      // shows the same order; the returned copy is not needed.
-      await trpc.sendMessage.mutate({ roomId, text });
-      return true;
-    } catch (error) {
-      patchRoom(roomId, { error: errorMessage(error) });
-      return false;
-    }
+    return outbox.send(roomId, text);
   };
 
   const leave = async (roomId: string): Promise<void> => {
@@ -270,6 +253,7 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     if (index === -1) return;
     live.get(roomId)?.stop();
     live.delete(roomId);
+    outbox.dropRoom(roomId);
     batch(() => {
       const wasShown = state.activeRoomId === roomId;
       setState("rooms", (rooms) => rooms.filter((room) => room.id !== roomId));
@@ -300,9 +284,11 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
 
   const dispose = (): void => {
     disposed = true;
+    outbox.dispose();
     for (const entry of live.values()) entry.stop();
     live.clear();
   };
 
-  return { state, status: connection.status, activeRoom, join, open, show, send, leave, setDraft, dispose };
+  const { retry, discard } = outbox;
+  return { state, status: connection.status, activeRoom, join, open, show, send, retry, discard, leave, setDraft, dispose };
 }

@@ -1,0 +1,45 @@
+/**
+ * The shape of what the chat UI renders from; `createChatStore` (chat-store.ts) owns the values.
+ * The fields are not `readonly` because Solid's typed setter skips readonly keys; the store proxy
+ * itself refuses writes outside `setState`, which keeps components read-only.
+ */
+import type { ChatMessage } from "@chat/api/client";
+import type { PendingMessage } from "./outbox";
+
+/** One joined room as the UI shows it. */
+export interface RoomState {
+  /** The case-folded room id. */
+  id: string;
+  /** The name this tab joined the room with: its messages are "own". */
+  username: string;
+  /** Every message received, oldest first, each id once. */
+  messages: ChatMessage[];
+  /** This tab's messages the server has not confirmed yet, shown after `messages` in the order sent. */
+  pending: PendingMessage[];
+  /** Names of the people present, sorted. */
+  members: string[];
+  /** Others typing right now, in the order they started. */
+  typing: string[];
+  /** Messages from others that arrived while another room was shown. */
+  unread: number;
+  /** What the user is typing, kept per room so switching rooms loses nothing. */
+  draft: string;
+  /** The room's last error from the server (e.g. its stream failed), in words; a refused message shows its own. */
+  error: string | null;
+}
+
+/** Everything the UI renders from. */
+export interface ChatState {
+  /** Joined rooms in the order they were joined (the sidebar's order). */
+  rooms: RoomState[];
+  /** The room shown, or `null` for the start screen. */
+  activeRoomId: string | null;
+  /** The last name joined with, remembered across visits; "" when none. */
+  username: string;
+  /** A room the address asked for that is not joined yet: the join form offers it. */
+  requestedRoomId: string | null;
+  /** Why the last join failed, in words. */
+  joinError: string | null;
+  /** Whether a join is in flight. */
+  joining: boolean;
+}
