@@ -114,6 +114,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
         disconnect: (code, reason) => opts.res.close(code, reason),
         limits: {
           joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
+          typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
           maxRooms: config.MAX_ROOMS_PER_CONNECTION,
           maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
           strikes: config.RATE_LIMIT_STRIKES,

@@ -16,6 +16,12 @@ export interface ChatSessionDeps {
 export interface SessionLimits {
   /** The `joinRoom` budget; a re-join under the same name is free. @default { burst: 10, perSecond: 1 } */
   joinRate: RateLimitOptions;
+  /**
+   * The `sendTyping` budget, across rooms. Honest clients signal at most once per
+   * `TYPING_INTERVAL_MS` per room and never reach it; a flood is refused, and counts as strikes.
+   * @default { burst: 10, perSecond: 1 }
+   */
+  typingRate: RateLimitOptions;
   /** Rooms joined at once. @default 20 */
   maxRooms: number;
   /** `onMessage` and `onPresence` subscriptions open at once. @default 100 */
@@ -25,6 +31,7 @@ export interface SessionLimits {
 /** The limits of a session that is given none. */
 export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = {
   joinRate: { burst: 10, perSecond: 1 },
+  typingRate: { burst: 10, perSecond: 1 },
   maxRooms: 20,
   maxSubscriptions: 100,
 };
@@ -41,6 +48,7 @@ export class ChatSession {
   private readonly typingSentAt = new Map<RoomId, number>();
   private readonly sendBudget: TokenBucket;
   private readonly joinBudget: TokenBucket;
+  private readonly typingBudget: TokenBucket;
   private readonly limits: SessionLimits;
   private subscriptions = 0;
 
@@ -54,6 +62,7 @@ export class ChatSession {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
     this.sendBudget = new TokenBucket(deps.sendRate, deps.clock);
     this.joinBudget = new TokenBucket(this.limits.joinRate, deps.clock);
+    this.typingBudget = new TokenBucket(this.limits.typingRate, deps.clock);
   }
 
   /** The rooms this connection is in, with its name in each. */
@@ -127,6 +136,8 @@ export class ChatSession {
   async typing(roomId: RoomId): Promise<void> {
     const username = this.rooms.get(roomId);
     if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before typing in it.`);
+    const retryAfterMs = this.typingBudget.take();
+    if (retryAfterMs > 0) throw rateLimited("signalling typing", retryAfterMs);
     const now = this.deps.clock.now();
     const last = this.typingSentAt.get(roomId);
     if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;

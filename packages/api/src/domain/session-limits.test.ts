@@ -38,6 +38,27 @@ describe("ChatSession limits", () => {
     await broker.close();
   });
 
+  describe("typing rate", () => {
+    it("refuses a typing flood past the burst with RATE_LIMITED and a sentence saying when to retry", async () => {
+      const session = newSession({ typingRate: { burst: 3, perSecond: 1 } });
+      await session.join("a", "alice");
+      for (let call = 0; call < 3; call++) await session.typing("a");
+      const error = await chatErrorOf(session.typing("a"));
+      expect(error.reason).toBe("RATE_LIMITED");
+      expect(error.retryAfterMs).toBe(1000);
+      expect(error.message).toBe("You are signalling typing too fast; try again in 1.0 s.");
+    });
+
+    it("never refuses a client that signals once per interval, as the web app does, by default", async () => {
+      const session = newSession();
+      await session.join("a", "alice");
+      for (let signal = 0; signal < 100; signal++) {
+        await session.typing("a");
+        clock.advance(2000);
+      }
+    });
+  });
+
   describe("join rate", () => {
     const slow = { joinRate: { burst: 3, perSecond: 1 } };
 
