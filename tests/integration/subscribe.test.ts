@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GAP_NOTICE_TEXT } from "@chat/api";
 import { collectMessages, collectPresence, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
@@ -44,7 +45,7 @@ describe("onMessage", () => {
     expect(seen.events.slice(0, 6).map((event) => event.data)).toEqual(sent.slice(4));
   });
 
-  it("with an unknown lastEventId replays every retained message", async () => {
+  it("with an unknown lastEventId yields a gap notice, then every retained message", async () => {
     const app = await startTestServer();
     const alice = app.client();
     const roomId = uniqueRoomId("unknown");
@@ -56,12 +57,13 @@ describe("onMessage", () => {
     const fromElsewhere = collectMessages(app.client(), roomId, "0-1");
     const garbage = collectMessages(app.client(), roomId, "not-an-id-at-all");
 
-    await waitFor(() => fromElsewhere.events.length >= 3 && garbage.events.length >= 3, "the full replays");
-    expect(texts(fromElsewhere.events)).toEqual(["alice joined", "one", "two"]);
-    expect(texts(garbage.events)).toEqual(["alice joined", "one", "two"]);
+    await waitFor(() => fromElsewhere.events.length >= 4 && garbage.events.length >= 4, "the full replays");
+    expect(texts(fromElsewhere.events)).toEqual([GAP_NOTICE_TEXT, "alice joined", "one", "two"]);
+    expect(texts(garbage.events)).toEqual([GAP_NOTICE_TEXT, "alice joined", "one", "two"]);
+    expect(fromElsewhere.events[0]?.data.kind).toBe("gap");
   });
 
-  it("with an expired lastEventId replays every retained message", async () => {
+  it("with an expired lastEventId yields a gap notice, then every retained message", async () => {
     const app = await startTestServer({ HISTORY_SIZE: "50" });
     const alice = app.client();
     const roomId = uniqueRoomId("expired");
@@ -72,10 +74,10 @@ describe("onMessage", () => {
 
     const seen = collectMessages(app.client(), roomId, first.id);
 
-    await waitFor(() => seen.events.length >= 50, "the retained messages");
+    await waitFor(() => seen.events.length >= 51, "the retained messages");
     await alice.trpc.sendMessage.mutate({ roomId, text: "live" });
-    await waitFor(() => seen.events.length >= 51, "the live message");
-    expect(texts(seen.events)).toEqual([...Array.from({ length: 50 }, (_, index) => `m${index + 11}`), "live"]);
+    await waitFor(() => seen.events.length >= 52, "the live message");
+    expect(texts(seen.events)).toEqual([GAP_NOTICE_TEXT, ...Array.from({ length: 50 }, (_, index) => `m${index + 11}`), "live"]);
   });
 
   it("gives every subscriber the same order under concurrent senders", async () => {

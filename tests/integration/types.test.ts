@@ -25,7 +25,7 @@ describe("the client's types across the package boundary", () => {
     expectTypeOf<ChatMessage>().toEqualTypeOf<{
       id: string;
       roomId: string;
-      kind: "user" | "system";
+      kind: "user" | "system" | "gap";
       username: string;
       text: string;
       sentAt: Date;
@@ -102,7 +102,7 @@ export async function wrongUses(client: ChatClient): Promise<void> {
   const message = await client.trpc.sendMessage.mutate({ roomId: "general", text: "hi" });
   // @ts-expect-error — sentAt is a Date, not a string.
   message.sentAt.toUpperCase();
-  // @ts-expect-error — kind is "user" or "system".
+  // @ts-expect-error — kind is "user", "system" or "gap".
   const kind: "bot" = message.kind;
   void kind;
 }

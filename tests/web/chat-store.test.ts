@@ -12,7 +12,7 @@ import { type Connection, type ConnectionOptions, openConnection } from "../../a
 import type { KeyValueStorage } from "../../apps/web/src/lib/storage";
 import { type ChatStore, createChatStore, MAX_MESSAGES_PER_ROOM, USERNAME_KEY } from "../../apps/web/src/stores/chat-store";
 import type { PendingMessage } from "../../apps/web/src/stores/outbox";
-import { ManualClock } from "@chat/api";
+import { GAP_NOTICE_TEXT, ManualClock } from "@chat/api";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import { collectPresence, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
@@ -513,5 +513,41 @@ describe("the outbox", () => {
     expect((await app.server.broker.history(roomId, 10)).filter((message) => message.kind === "user").map((m) => m.text)).toEqual([
       "try me again",
     ]);
+  });
+});
+
+describe("a gap in a room's history", () => {
+  it("shows one gap line, then the retained messages each once, after coming back past the history's reach", async () => {
+    // A long grace keeps alice in the room while she is away, so no leave or join line lands among the 50.
+    const app = await startTestServer({ HISTORY_SIZE: "50", LEAVE_GRACE_MS: "60000" });
+    const roomId = uniqueRoomId("gap");
+    const other = uniqueRoomId("other");
+    const bob = await person(app, roomId, "bob");
+    const network = createFlakyNetwork();
+    const { store } = await openTab(app, { WebSocket: network.WebSocket });
+    await store.join(roomId, "alice");
+    await say(bob, roomId, "before");
+    await waitFor(() => textsIn(store, roomId).includes("before"), "bob's first message");
+    // Shown elsewhere, so the room counts unread lines while the tab is away.
+    await store.join(other, "alice");
+    const had = messagesIn(store, roomId).map((message) => message.id);
+
+    network.offline = true;
+    network.cut();
+    await waitFor(() => store.status() === "reconnecting", "the tab to notice the cut");
+    // More than the room keeps, straight into the broker: bob's send budget is not the point.
+    const missed = Array.from({ length: 120 }, (_, index) => `m${index + 1}`);
+    for (const text of missed) await app.server.broker.publish(roomId, { kind: "user", username: "bob", text });
+    network.offline = false;
+    await waitFor(() => textsIn(store, roomId).includes("m120"), "the retained messages");
+
+    const shown = messagesIn(store, roomId);
+    expect(shown.slice(0, had.length).map((message) => message.id)).toEqual(had);
+    expect(shown.filter((message) => message.kind === "gap").map((message) => message.text)).toEqual([GAP_NOTICE_TEXT]);
+    expect(shown[had.length]?.kind).toBe("gap");
+    expect(shown.slice(had.length + 1).map((message) => message.text)).toEqual(missed.slice(-50));
+    expect(new Set(shown.map((message) => message.id)).size).toBe(shown.length);
+    // Only what bob said counts: the notice is nobody's line.
+    expect(store.state.rooms.find((room) => room.id === roomId)?.unread).toBe(50);
   });
 });

@@ -21,7 +21,7 @@ describe("the typed chat client", () => {
     expectTypeOf(chat.trpc.sendMessage.mutate).returns.toExtend<Promise<ChatMessage>>();
     expectTypeOf(chat.trpc.sendMessage.mutate).returns.resolves.toEqualTypeOf<ChatMessage>();
     expectTypeOf<Resolved<typeof chat.trpc.sendMessage.mutate>["sentAt"]>().toEqualTypeOf<Date>();
-    expectTypeOf<Resolved<typeof chat.trpc.sendMessage.mutate>["kind"]>().toEqualTypeOf<"user" | "system">();
+    expectTypeOf<Resolved<typeof chat.trpc.sendMessage.mutate>["kind"]>().toEqualTypeOf<"user" | "system" | "gap">();
   });
 
   it("types sendMessage's input as a room id, a text and an optional clientMessageId, with no author", () => {

@@ -9,6 +9,7 @@ import {
   sendMessageInputSchema,
   usernameSchema,
 } from "./schema.js";
+import { gapNotice } from "./domain/gap-notice.js";
 
 describe("roomIdSchema", () => {
   it("folds a room id to lower case, so General and general are one room", () => {
@@ -205,6 +206,12 @@ describe("output shapes", () => {
     expect(chatMessageSchema.parse(message)).toEqual(message);
     expect(chatMessageSchema.safeParse({ ...message, sentAt: "1970-01-01T00:00:00.000Z" }).success).toBe(false);
     expect(chatMessageSchema.safeParse({ ...message, kind: "bot" }).success).toBe(false);
+  });
+
+  it("describes a gap notice, whose empty username is allowed only as no author", () => {
+    const notice = gapNotice("general", "k-0", new Date(0));
+    expect(chatMessageSchema.parse(notice)).toEqual(notice);
+    expect(chatMessageSchema.safeParse({ ...notice, username: " " }).success).toBe(false);
   });
 
   it("tells a presence snapshot from a join or leave delta", () => {

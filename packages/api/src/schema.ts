@@ -80,15 +80,19 @@ export const messageTextSchema = z
 /** The id of a message, as given to `tracked()` and taken back as `lastEventId`. */
 export const messageIdSchema = z.string().min(1).max(64);
 
-/** Who wrote a message: a person, or the room itself (joins and leaves). */
-export const messageKindSchema = z.enum(["user", "system"]);
+/**
+ * Who wrote a message: a person, the room itself (joins and leaves), or the server telling a
+ * resuming reader that some messages it missed are gone (`"gap"`: never stored, never in history).
+ */
+export const messageKindSchema = z.enum(["user", "system", "gap"]);
 
 /** A stored chat message, as every subscriber receives it. */
 export const chatMessageSchema = z.object({
   id: messageIdSchema,
   roomId: roomIdSchema,
   kind: messageKindSchema,
-  username: usernameSchema,
+  // Empty only for a gap notice, which nobody wrote.
+  username: usernameSchema.or(z.literal("")),
   text: z.string(),
   sentAt: z.date(),
 });
@@ -113,9 +117,10 @@ export const sendMessageInputSchema = z.object({
 /** Input of `leaveRoom` and `onPresence`. */
 export const roomInputSchema = z.object({ roomId: roomIdSchema });
 /**
- * Input of `onMessage`; `lastEventId` is filled in by the client when it resumes. Any id we
- * do not hold (empty, garbage, another room's, expired) replays everything retained; only its
- * length is bounded, so nobody can make the server hold a huge string.
+ * Input of `onMessage`; `lastEventId` is filled in by the client when it resumes. Any id the room
+ * cannot continue from exactly (garbage, another room's, another epoch's, expired) yields a gap
+ * notice, then everything retained; only its length is bounded, so nobody can make the server
+ * hold a huge string.
  */
 export const onMessageInputSchema = z.object({
   roomId: roomIdSchema,
@@ -142,7 +147,7 @@ export const roomSummarySchema = z.object({ roomId: z.string(), members: z.numbe
 export type RoomId = z.output<typeof roomIdSchema>;
 /** A message as stored and delivered. */
 export type ChatMessage = z.output<typeof chatMessageSchema>;
-/** `"user"` or `"system"`. */
+/** `"user"`, `"system"` or `"gap"`. */
 export type MessageKind = z.output<typeof messageKindSchema>;
 /** A person present in a room. */
 export type Member = z.output<typeof memberSchema>;

@@ -5,7 +5,7 @@ import { formatExactTime } from "../lib/relative-time";
 import { RelativeTime } from "./RelativeTime";
 
 /**
- * One author's run of messages under a single avatar, name and time, or one muted system line.
+ * One author's run of messages under a single avatar, name and time, or one muted system or gap line.
  * Texts are interpolated, so Solid sets them as text nodes: markup in a message stays text.
  */
 export function MessageGroupView(props: { group: MessageGroup; ownName: string; now: number }): JSX.Element {
@@ -17,7 +17,11 @@ export function MessageGroupView(props: { group: MessageGroup; ownName: string; 
       fallback={
         <For each={props.group.messages}>
           {(message) => (
-            <p class="system-line">
+            // A gap notice is a note, not chatter: its role tells assistive technology as much as the look does.
+            <p
+              class={message.kind === "gap" ? "system-line gap-line" : "system-line"}
+              role={message.kind === "gap" ? "note" : undefined}
+            >
               <span class="system-text">{message.text}</span> <RelativeTime date={message.sentAt} now={props.now} />
             </p>
           )}

@@ -58,4 +58,15 @@ describe("groupMessages", () => {
   it("returns no groups for no messages", () => {
     expect(groupMessages([])).toEqual([]);
   });
+
+  it("keeps a gap notice on its own line, splitting the author's run around it", () => {
+    const before = message("alice", "2025-01-01T10:00:01Z");
+    const gap = message("", "2025-01-01T10:00:02Z", "gap");
+    const after = message("alice", "2025-01-01T10:00:03Z");
+    expect(groupMessages([before, gap, after]).map((g) => [g.kind, g.messages.length])).toEqual([
+      ["user", 1],
+      ["gap", 1],
+      ["user", 1],
+    ]);
+  });
 });

@@ -18,8 +18,8 @@ function minuteOf(date: Date): number {
 
 /**
  * Groups consecutive user messages by the same author sent in the same clock minute as the
- * group's first one, so the shown time is right for all of them. System lines stand alone:
- * "alice joined" is not something alice said.
+ * group's first one, so the shown time is right for all of them. System lines and gap notices
+ * stand alone: "alice joined" is not something alice said.
  */
 export function groupMessages(messages: readonly ChatMessage[]): MessageGroup[] {
   const groups: MessageGroup[] = [];

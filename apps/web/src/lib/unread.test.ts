@@ -15,6 +15,10 @@ describe("countsAsUnread", () => {
     expect(countsAsUnread(message("alice", "user"), "alice")).toBe(false);
     expect(countsAsUnread(message("bob", "system"), "alice")).toBe(false);
   });
+
+  it("does not count a gap notice, which nobody said", () => {
+    expect(countsAsUnread(message("", "gap"), "alice")).toBe(false);
+  });
 });
 
 describe("roomButtonLabel", () => {

@@ -2,7 +2,8 @@ import type { ChatMessage, Member, MessageKind, PresenceEvent, RoomId, RoomSumma
 
 /** What a publisher supplies; the broker assigns `id`, `roomId` and `sentAt`. */
 export interface MessageDraft {
-  kind: MessageKind;
+  /** Never `"gap"`: gap notices are made by `messages`, never stored. */
+  kind: Exclude<MessageKind, "gap">;
   username: string;
   text: string;
 }
@@ -45,9 +46,14 @@ export interface ChatBroker {
   history(roomId: RoomId, limit: number): Promise<ChatMessage[]>;
 
   /**
-   * Every retained message after `afterId` (all retained ones when it is null, unknown or
-   * expired), then every new one as it is published: no gap between the two, no duplicate, in
-   * the same order for every reader. Ends when `signal` aborts or the consumer returns.
+   * Every retained message after `afterId`, then every new one as it is published: no gap between
+   * the two, no duplicate, in the same order for every reader. Ends when `signal` aborts or the
+   * consumer returns. When `afterId` is null, undefined or empty, all retained ones (a fresh
+   * reader missed nothing). When the room cannot continue exactly from `afterId` — another
+   * epoch's, older than the retained history, another room's, garbage — first one gap notice
+   * (`gapNotice()`: kind `"gap"`, never stored), then all retained ones. The notice's id is a
+   * position just before the oldest retained message: resuming from it yields them all without
+   * another notice.
    */
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage>;
 

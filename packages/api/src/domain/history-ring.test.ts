@@ -100,4 +100,32 @@ describe("HistoryRing", () => {
       expect(ring.after(seq)).toEqual(retained.slice(index + 1).map((s) => `m${s}`));
     }
   });
+
+  it("places nothing it cannot: resume(seq) is undefined for a dropped seq, or one among or past the held ones", () => {
+    const ring = ringOf(3, [10, 20, 30, 40, 50]);
+    expect(ring.resume(10)).toBeUndefined();
+    expect(ring.resume(15)).toBeUndefined();
+    expect(ring.resume(35)).toBeUndefined();
+    expect(ring.resume(99)).toBeUndefined();
+    expect(ring.resume(40)).toEqual(["m50"]);
+  });
+
+  it("keeps as floor the newest dropped seq, and resumes from anywhere between it and the oldest held as from before all", () => {
+    const ring = ringOf(3, [10, 20, 30, 40, 50]);
+    expect(ring.floor).toBe(20);
+    expect(ring.resume(20)).toEqual(["m30", "m40", "m50"]);
+    expect(ring.resume(25)).toEqual(["m30", "m40", "m50"]);
+    expect(ring.resume(19)).toBeUndefined();
+  });
+
+  it("starts its floor where it is told, so a seq from before the ring began cannot be placed", () => {
+    const ring = new HistoryRing<string>(3, 7);
+    expect(ring.floor).toBe(7);
+    expect(ring.resume(7)).toEqual([]);
+    expect(ring.resume(6)).toBeUndefined();
+    ring.push(9, "m9");
+    expect(ring.resume(7)).toEqual(["m9"]);
+    expect(ring.resume(8)).toEqual(["m9"]);
+    expect(ringOf(2, []).floor).toBe(0);
+  });
 });

@@ -4,6 +4,7 @@ import type { BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./br
 import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
+import { gapNotice } from "./gap-notice.js";
 import { HistoryRing } from "./history-ring.js";
 import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
 
@@ -41,8 +42,11 @@ class Room {
     historySize: number,
     clientIdsPerRoom: number,
     public lastActivity: number,
+    firstSeq: number,
   ) {
-    this.history = new HistoryRing(historySize);
+    // Every seq up to the broker's counter now belongs to an earlier life of the room (if any),
+    // so an id from before is placed as expired, never as "nothing missed".
+    this.history = new HistoryRing(historySize, firstSeq);
     this.clientIds = new ClientIdWindow(CLIENT_MESSAGE_ID_TTL_MS, clientIdsPerRoom);
     // One listener per reader is expected: a busy room has thousands.
     this.events.setMaxListeners(0);
@@ -109,7 +113,7 @@ export class MemoryBroker implements ChatBroker {
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
     const room = this.room(roomId);
     const queue = this.openStream<ChatMessage>(room, "message", signal);
-    for (const message of room.history.after(parseMessageSeq(this.epoch, afterId))) queue.push(message);
+    for (const message of this.replay(room, afterId)) queue.push(message);
     return queue;
   }
 
@@ -180,6 +184,17 @@ export class MemoryBroker implements ChatBroker {
     room.events.emit("presence", delta);
   }
 
+  /** What a reader resuming after `afterId` is owed before live messages: see `ChatBroker.messages`. */
+  private replay(room: Room, afterId: string | null | undefined): ChatMessage[] {
+    // An absent id is a fresh reader; an empty one names no position either.
+    if (afterId === null || afterId === undefined || afterId === "") return room.history.after(null);
+    const seq = parseMessageSeq(this.epoch, afterId);
+    const resumed = seq === null ? undefined : room.history.resume(seq);
+    if (resumed !== undefined) return resumed;
+    const notice = gapNotice(room.id, formatMessageId(this.epoch, room.history.floor), new Date(this.clock.now()));
+    return [notice, ...room.history.after(null)];
+  }
+
   /** Subscribes a queue to one event of the room until the reader or the broker ends it. */
   private openStream<T>(room: Room, event: "message" | "presence", signal: AbortSignal): EventQueue<T> {
     const queue: EventQueue<T> = new EventQueue<T>(() => {
@@ -199,7 +214,7 @@ export class MemoryBroker implements ChatBroker {
     const existing = this.rooms.get(roomId);
     if (existing) return existing;
     if (this.rooms.size >= this.maxRooms) this.evict();
-    const room = new Room(roomId, this.historySize, this.clientIdsPerRoom, this.clock.now());
+    const room = new Room(roomId, this.historySize, this.clientIdsPerRoom, this.clock.now(), this.seq);
     this.rooms.set(roomId, room);
     return room;
   }

@@ -6,6 +6,7 @@
  */
 import { describe } from "vitest";
 import { describeClientIdContract } from "./broker-contract-client-ids.js";
+import { describeGapContract } from "./broker-contract-gaps.js";
 import { describeMessageContract } from "./broker-contract-messages.js";
 import { describePresenceContract } from "./broker-contract-presence.js";
 import { type BrokerFactory, useBrokerHarness } from "./broker-harness.js";
@@ -15,6 +16,7 @@ export function describeBrokerContract(name: string, createBroker: BrokerFactory
   describe(`${name} keeps the ChatBroker contract`, { timeout: 20_000 }, () => {
     const harness = useBrokerHarness(createBroker);
     describeMessageContract(harness);
+    describeGapContract(harness);
     describeClientIdContract(harness);
     describePresenceContract(harness);
   });

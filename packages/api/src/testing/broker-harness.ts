@@ -9,11 +9,18 @@ import type { ChatBroker, MessageDraft } from "../domain/broker.js";
 import { ManualClock } from "../domain/clock.js";
 import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
 
+/** Settings a few sentences need a broker made with. */
+export interface BrokerSettings {
+  /** Messages kept per room, small so that a sentence can outgrow it; the broker's default when absent. */
+  historySize?: number;
+}
+
 /**
  * Called before every test, so no test can observe what another left behind in a broker. The
- * broker must tell time by `clock`, which the sentences about expiry move by hand.
+ * broker must tell time by `clock`, which the sentences about expiry move by hand. A broker made
+ * with a clock at another time stands for another process (another epoch), as after a restart.
  */
-export type BrokerFactory = (clock: ManualClock) => Promise<ChatBroker> | ChatBroker;
+export type BrokerFactory = (clock: ManualClock, settings?: BrokerSettings) => Promise<ChatBroker> | ChatBroker;
 
 /** What a contract section needs, as one value so sections stay free of hooks; the helpers are closures, safe to destructure. */
 export interface BrokerHarness {
@@ -31,6 +38,8 @@ export interface BrokerHarness {
   readonly watchPresence: (roomId: RoomId) => AsyncIterator<PresenceEvent>;
   /** Publishes `texts` one after the other, as one sender would. */
   readonly publishAll: (roomId: RoomId, username: string, texts: readonly string[]) => Promise<ChatMessage[]>;
+  /** Another broker from the same factory, closed after the test: another process, or other settings. */
+  readonly extraBroker: (clock: ManualClock, settings?: BrokerSettings) => Promise<ChatBroker>;
   /** Closes the broker inside a test, so the harness does not close it a second time. */
   readonly closeBroker: () => Promise<void>;
 }
@@ -77,6 +86,7 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
   let clock = new ManualClock();
   let closed = false;
   let controllers: AbortController[] = [];
+  let extras: ChatBroker[] = [];
   // Unique per run, so a broker backed by shared storage never sees another test's rooms.
   const run = randomUUID().slice(0, 8);
   let rooms = 0;
@@ -97,6 +107,7 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
     current = await createBroker(clock);
     closed = false;
     controllers = [];
+    extras = [];
   });
 
   afterEach(async () => {
@@ -104,6 +115,7 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
     const finished = current;
     current = undefined;
     if (!closed && finished !== undefined) await finished.close();
+    await Promise.all(extras.map((extra) => extra.close()));
   });
 
   return {
@@ -123,6 +135,11 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
       const published: ChatMessage[] = [];
       for (const text of texts) published.push(await broker().publish(roomId, draft(username, text)));
       return published;
+    },
+    extraBroker: async (extraClock: ManualClock, settings?: BrokerSettings): Promise<ChatBroker> => {
+      const extra = await createBroker(extraClock, settings);
+      extras.push(extra);
+      return extra;
     },
     closeBroker: async (): Promise<void> => {
       closed = true;
