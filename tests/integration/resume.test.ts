@@ -91,6 +91,23 @@ describe("resuming after a dropped connection", () => {
     expect(members.map((list) => list.map((member) => member.username))).toEqual(rooms.map(() => ["alice"]));
   });
 
+  it("delivers a send made just as the socket drops once, after the re-join, instead of refusing it", async () => {
+    const app = await startTestServer();
+    const network = createFlakyNetwork();
+    const alice = app.client({ WebSocket: network.WebSocket });
+    const roomId = uniqueRoomId("race");
+    await alice.trpc.joinRoom.mutate({ roomId, username: "alice" });
+
+    // In the same tick as the cut: tRPC queues the send and flushes it on whichever socket is
+    // open next, which is the new one, possibly ahead of the re-join.
+    network.cut();
+    const sent = await within(alice.trpc.sendMessage.mutate({ roomId, text: "mid-drop", clientMessageId: "race-1" }), "the send made as the socket dropped");
+
+    expect(sent).toMatchObject({ roomId, username: "alice", text: "mid-drop" });
+    const { history } = await app.client().trpc.joinRoom.mutate({ roomId, username: "bob" });
+    expect(history.filter((message) => message.text === "mid-drop")).toHaveLength(1);
+  });
+
   it("re-joins the client's rooms after a reconnect, going reconnecting then online", async () => {
     const app = await startTestServer();
     const network = createFlakyNetwork();

@@ -149,12 +149,15 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     observable((observer) => {
       let unsubscribe: (() => void) | null = null;
       let cancelled = false;
+      let retried = false;
+      const held = heldWhileRejoining.has(op.path);
       const forward = (): void => {
         if (cancelled) return;
         if (closed) {
           observer.error(new TRPCClientError("The chat client is closed."));
           return;
         }
+        const sentOn = opens;
         const subscription = next(op).subscribe({
           next: (envelope) => {
             const data: unknown = envelope.result.type === "data" ? envelope.result.data : undefined;
@@ -162,13 +165,26 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
             if (op.path === "leaveRoom" && isRoom(data)) joined.delete(data.roomId);
             observer.next(envelope);
           },
-          error: (error) => observer.error(error),
+          error: (error) => {
+            // A call made just as the socket dropped can reach the new socket ahead of the
+            // re-joins (tRPC flushes its queue on whichever socket opens next) and be refused as
+            // not a member. The server stored nothing, so it is safe to send once more, in turn.
+            if (held && !retried && opens !== sentOn && error.data?.code === "FORBIDDEN") {
+              retried = true;
+              hold();
+              return;
+            }
+            observer.error(error);
+          },
           complete: () => observer.complete(),
         });
         unsubscribe = () => subscription.unsubscribe();
       };
-      if (gate && heldWhileRejoining.has(op.path)) void gate.promise.then(forward);
-      else forward();
+      const hold = (): void => {
+        if (gate && held) void gate.promise.then(forward);
+        else forward();
+      };
+      hold();
       return () => {
         cancelled = true;
         unsubscribe?.();
