@@ -25,6 +25,8 @@ describe("errors stay where they happen", () => {
     expect(isTRPCClientError(error) && error.data?.code).toBe("INTERNAL_SERVER_ERROR");
     // The cause is logged below, but its text never reaches the client.
     expect(isTRPCClientError(error) && error.message).toBe("Something went wrong on the server; please try again.");
+    // tRPC runs with isDev false: no stack trace reaches the client.
+    expect(isTRPCClientError(error) && error.data?.stack).toBeUndefined();
     const report = await app.waitForLog("procedure_failed");
     expect(report).toMatchObject({
       level: "error",
