@@ -12,11 +12,9 @@ import {
   join,
   logText,
   messageLog,
-  networkSwitch,
-  newBrowserContext,
+  openDroppableApp,
   occurrences,
   openApp,
-  openTab,
   patiently,
   sendWithEnter,
   sharedChromium,
@@ -49,11 +47,7 @@ describe.skipIf(chromiumPath === null)("the outbox", () => {
   it("shows a message sent while offline as Sending…, then once, as sent, after the reconnect", async () => {
     const app = await startWebApp();
     const room = uniqueRoomId("outbox");
-    const context = await newBrowserContext(browser());
-    const network = await networkSwitch(context);
-    const page = await openTab(context, app.url, {
-      expectedConsoleErrors: [/WebSocket connection to .*\/trpc.* failed: .*ERR_INTERNET_DISCONNECTED/],
-    });
+    const { page, network } = await openDroppableApp(browser(), app);
     await join(page, "alice", room);
     await expect.poll(() => connectionStatus(page).innerText(), patiently).toBe("Online");
 

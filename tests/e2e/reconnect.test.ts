@@ -8,10 +8,8 @@ import {
   connectionStatus,
   join,
   logText,
-  networkSwitch,
-  newBrowserContext,
+  openDroppableApp,
   occurrences,
-  openTab,
   patiently,
   sharedChromium,
   startWebApp,
@@ -25,12 +23,7 @@ describe.skipIf(chromiumPath === null)("a dropped connection", () => {
   it("shows Reconnecting… then Online, and what others said meanwhile appears exactly once, in order", async () => {
     const app = await startWebApp();
     const room = uniqueRoomId("flaky");
-    const context = await newBrowserContext(browser());
-    const network = await networkSwitch(context);
-    const bob = await openTab(context, app.url, {
-      // While offline, each of the client's retries fails with this line; nothing else may.
-      expectedConsoleErrors: [/WebSocket connection to .*\/trpc.* failed: .*ERR_INTERNET_DISCONNECTED/],
-    });
+    const { page: bob, network } = await openDroppableApp(browser(), app);
     await join(bob, "bob", room);
     const alice = await chatter(app, "alice", [room]);
     await expect.poll(() => connectionStatus(bob).innerText(), patiently).toBe("Online");
