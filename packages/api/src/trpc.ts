@@ -33,6 +33,8 @@ const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   // Waiting does not help, leaving a room does: not a "retry later" code.
   ROOM_LIMIT: "FORBIDDEN",
   SUBSCRIPTION_LIMIT: "TOO_MANY_REQUESTS",
+  // The message store is unreachable: nothing was stored, and the same call may work shortly.
+  UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
 /**

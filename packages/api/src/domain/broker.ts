@@ -81,6 +81,9 @@ export interface ChatBroker {
   /** Counts for health checks. */
   stats(): BrokerStats;
 
+  /** Whether the broker can serve right now; a Redis broker is not while Redis is unreachable. */
+  health(): BrokerHealth;
+
   /** Ends every open stream and releases resources. */
   close(): Promise<void>;
 }
@@ -92,3 +95,6 @@ export interface BrokerStats {
   /** Open `messages()` and `presence()` streams. */
   streams: number;
 }
+
+/** Whether a broker can serve, and if not, why, in words for an operator (`/healthz` shows it). */
+export type BrokerHealth = { ok: true } | { ok: false; reason: string };

@@ -1,5 +1,5 @@
 /** Why the domain refused an operation; the router maps each to a `TRPCError` code. */
-export type ChatErrorReason = "NOT_MEMBER" | "NAME_CONFLICT" | "RATE_LIMITED" | "ROOM_LIMIT" | "SUBSCRIPTION_LIMIT";
+export type ChatErrorReason = "NOT_MEMBER" | "NAME_CONFLICT" | "RATE_LIMITED" | "ROOM_LIMIT" | "SUBSCRIPTION_LIMIT" | "UNAVAILABLE";
 
 /** A refusal a client can act on: the reason, a sentence for people, and when to retry. */
 export class ChatError extends Error {
@@ -8,7 +8,7 @@ export class ChatError extends Error {
   constructor(
     readonly reason: ChatErrorReason,
     message: string,
-    /** For `RATE_LIMITED`: how long until the call would succeed. */
+    /** For `RATE_LIMITED` and `UNAVAILABLE`: how long until the call may succeed. */
     readonly retryAfterMs?: number,
   ) {
     super(message);

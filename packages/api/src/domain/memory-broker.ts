@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, type RoomId, type RoomSummary } from "../schema.js";
-import type { BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
+import type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
 import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
 import { EventQueue } from "./event-queue.js";
@@ -168,6 +168,10 @@ export class MemoryBroker implements ChatBroker {
 
   stats(): BrokerStats {
     return { rooms: this.rooms.size, streams: this.streams.size };
+  }
+
+  health(): BrokerHealth {
+    return { ok: true };
   }
 
   async close(): Promise<void> {
