@@ -12,9 +12,11 @@ export {
   type ConnectionInfo,
   type PerConnectionLimits,
 } from "./context.js";
-export type { BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
+export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export type { RateLimitOptions } from "./domain/rate-limit.js";
+export { RedisBroker } from "./redis/redis-broker.js";
+export type { BrokerLogger, RedisBrokerOptions } from "./redis/redis-broker-options.js";

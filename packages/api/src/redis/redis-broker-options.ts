@@ -1,0 +1,26 @@
+import type { Clock } from "../domain/clock.js";
+
+/** Where a broker reports what happened to its connection, one event name and facts per line (the server passes its logger). */
+export interface BrokerLogger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+/** Settings of the Redis broker. */
+export interface RedisBrokerOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://…` for TLS. */
+  url: string;
+  /** Put before every key and channel, so several chats (or test runs) can share one Redis. @default "chat:" */
+  keyPrefix?: string;
+  /** Messages kept per room (the stream is trimmed to about this many). @default 1000 */
+  historySize?: number;
+  /** How long a node's memberships live in Redis without a refresh: a node that dies leaves its rooms after at most this plus `presenceRefreshMs`. @default 15000 */
+  presenceTtlMs?: number;
+  /** How often a node refreshes its memberships and sweeps expired ones. @default 5000 */
+  presenceRefreshMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
+  /** @default a logger that writes nothing */
+  logger?: BrokerLogger;
+}

@@ -1,0 +1,167 @@
+/**
+ * The broker's Lua scripts. Each one is a step that must happen atomically on Redis: assigning an
+ * id and storing and announcing a message as one step is what gives every node the same order,
+ * and changing a membership and announcing it as one step is what keeps snapshots and deltas in
+ * step. Every script takes the key prefix as `ARGV[1]` and builds its keys from `KEY_PARTS`, so
+ * the layout has one definition. (Keys built inside a script tie the broker to a single Redis,
+ * not Redis Cluster: see docs/scaling.md.)
+ */
+import type { Redis } from "ioredis";
+import { KEY_PARTS } from "./redis-keys.js";
+
+/**
+ * Joins and leaves kept per room for presence streams that start while changes are under way;
+ * one that falls further behind than this reads a fresh snapshot instead.
+ */
+const PRESENCE_LOG_SIZE = 128;
+
+/** Key builders, the clock, and the presence steps shared by the scripts. */
+const PRELUDE = `
+local P = ARGV[1]
+local function key(part, name) return P .. part .. (name or '') end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- The dataset's epoch, made on first use from the server's time in microseconds: a Redis that
+-- lost its data gets a new one, so ids from before are never taken for positions in the new data.
+local function epoch()
+  local e = redis.call('GET', key('${KEY_PARTS.epoch}'))
+  if e then return e end
+  local t = redis.call('TIME')
+  e = t[1] .. string.format('%06d', tonumber(t[2]))
+  redis.call('SET', key('${KEY_PARTS.epoch}'), e)
+  return e
+end
+-- A join ('j') or leave ('l'): the next presence version, kept in the room's presence log and
+-- announced on its channel, so snapshot + log + channel always fit together.
+local function announce_presence(room, change, username)
+  local v = redis.call('INCR', key('${KEY_PARTS.presenceVersion}', room))
+  redis.call('XADD', key('${KEY_PARTS.presenceLog}', room), 'MAXLEN', '~', ${PRESENCE_LOG_SIZE}, v .. '-0', 'e', change .. username)
+  redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'p' .. v .. '\\n' .. change .. username)
+end
+-- One holder fewer for the name; when it was the last, the name leaves the room and says so.
+local function leave(room, username)
+  if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, -1) > 0 then return 0 end
+  redis.call('HDEL', key('${KEY_PARTS.names}', room), username)
+  if tonumber(redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), -1, room)) <= 0 then
+    redis.call('ZREM', key('${KEY_PARTS.rooms}'), room)
+  end
+  announce_presence(room, 'l', username)
+  return 1
+end
+`;
+
+/**
+ * The scripts, by the method name each gets on the client. Replies: `chatEpoch` the epoch;
+ * `chatStore` the new id; `chatWindow` `[epoch, deleted id, entries]`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
+ * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left;
+ * `chatRenew` 1 when the node had no lease (it was swept); `chatSweep` how many dead nodes it swept.
+ */
+const SCRIPTS = {
+  /** ARGV: prefix. */
+  chatEpoch: `return epoch()`,
+
+  /** ARGV: prefix, room, history size, body, client id key or '', its TTL (ms), its expiry (broker clock). */
+  chatStore: `
+local room = ARGV[2]
+local id = epoch() .. '-' .. redis.call('INCR', key('${KEY_PARTS.seq}'))
+redis.call('XADD', key('${KEY_PARTS.stream}', room), 'MAXLEN', '~', ARGV[3], id, 'm', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('SET', ARGV[5], 'd\\n' .. ARGV[7] .. '\\n' .. id .. '\\n' .. ARGV[4], 'PX', ARGV[6])
+end
+redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'm' .. id .. '\\n' .. ARGV[4])
+return id`,
+
+  /**
+   * ARGV: prefix, client id key, now (broker clock), token, pending TTL (ms). Expiry is judged by
+   * the broker's clock, stored in the value; the key's own PX only collects the garbage.
+   */
+  chatClaim: `
+local v = redis.call('GET', ARGV[2])
+local now = tonumber(ARGV[3])
+if v then
+  local state, expires, rest = string.match(v, '^(%a)\\n(%d+)\\n(.*)$')
+  if tonumber(expires) > now then
+    if state == 'd' then return {'done', rest} end
+    return {'pending', ''}
+  end
+end
+redis.call('SET', ARGV[2], 'p\\n' .. (now + tonumber(ARGV[5])) .. '\\n' .. ARGV[4], 'PX', ARGV[5])
+return {'claimed', ''}`,
+
+  /**
+   * ARGV: prefix, room, count: the epoch, the newest deleted (trimmed) id, and the newest
+   * `count` entries, newest first, read in one step so they agree.
+   */
+  chatWindow: `
+local stream = key('${KEY_PARTS.stream}', ARGV[2])
+local deleted = '0-0'
+if redis.call('EXISTS', stream) == 1 then
+  local info = redis.call('XINFO', 'STREAM', stream)
+  for i = 1, #info, 2 do
+    if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+  end
+end
+return {epoch(), deleted, redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[3])}`,
+
+  /** ARGV: prefix, client id key, token: frees a claim this publisher still holds. */
+  chatRelease: `
+local v = redis.call('GET', ARGV[2])
+if v and string.match(v, '^p\\n%d+\\n(.*)$') == ARGV[3] then redis.call('DEL', ARGV[2]) end
+return 0`,
+
+  /** ARGV: prefix, room, username, node, membership (JSON [room, username, holder]). */
+  chatJoin: `
+local room, username = ARGV[2], ARGV[3]
+if redis.call('SADD', key('${KEY_PARTS.holders}', ARGV[4]), ARGV[5]) == 0 then return 0 end
+if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, 1) > 1 then return 0 end
+redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), 1, room)
+announce_presence(room, 'j', username)
+return 1`,
+
+  /** ARGV: prefix, room, username, node, membership. */
+  chatLeave: `
+if redis.call('SREM', key('${KEY_PARTS.holders}', ARGV[4]), ARGV[5]) == 0 then return 0 end
+return leave(ARGV[2], ARGV[3])`,
+
+  /** ARGV: prefix, node, lease TTL (ms). */
+  chatRenew: `return redis.call('ZADD', key('${KEY_PARTS.nodes}'), now_ms() + tonumber(ARGV[3]), ARGV[2])`,
+
+  /** ARGV: prefix, most nodes per call: removes the memberships of nodes whose lease ran out. */
+  chatSweep: `
+local dead = redis.call('ZRANGEBYSCORE', key('${KEY_PARTS.nodes}'), '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[2]))
+for _, node in ipairs(dead) do
+  local holders = key('${KEY_PARTS.holders}', node)
+  for _, membership in ipairs(redis.call('SMEMBERS', holders)) do
+    local m = cjson.decode(membership)
+    leave(m[1], m[2])
+  end
+  redis.call('DEL', holders)
+  redis.call('ZREM', key('${KEY_PARTS.nodes}'), node)
+end
+return #dead`,
+} as const;
+
+/** A script argument as Redis receives it. */
+type ScriptArg = string | number;
+
+/** The scripts as typed methods of a client made by `withChatScripts`. */
+export interface ChatScripts {
+  chatEpoch(prefix: string): Promise<string>;
+  chatStore(...args: ScriptArg[]): Promise<string>;
+  chatClaim(...args: ScriptArg[]): Promise<[string, string]>;
+  chatWindow(...args: ScriptArg[]): Promise<[epoch: string, deleted: string, entries: [id: string, fields: string[]][]]>;
+  chatRelease(...args: ScriptArg[]): Promise<number>;
+  chatJoin(...args: ScriptArg[]): Promise<number>;
+  chatLeave(...args: ScriptArg[]): Promise<number>;
+  chatRenew(...args: ScriptArg[]): Promise<number>;
+  chatSweep(...args: ScriptArg[]): Promise<number>;
+}
+
+/** Registers the scripts on `redis` (sent by SHA, loaded again by ioredis after a Redis restart). */
+export function withChatScripts(redis: Redis): Redis & ChatScripts {
+  for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 0, lua: PRELUDE + body });
+  // defineCommand adds the methods at run time; ChatScripts states their shapes.
+  return redis as Redis & ChatScripts;
+}

@@ -1,0 +1,64 @@
+/**
+ * What a room retains, read from its stream in one step, and where a reader with a given
+ * `lastEventId` stands in it. The stream may hold a little more than the history size (it is
+ * trimmed with `MAXLEN ~`), but the broker serves exactly the last `historySize` messages, so a
+ * position is judged against those alone.
+ */
+import { gapNotice } from "../domain/gap-notice.js";
+import type { ChatMessage, RoomId } from "../schema.js";
+import { formatPosition, parsePosition } from "./message-codec.js";
+
+/** A message with its sequence number, which orders and deduplicates it. */
+export interface SequencedMessage {
+  seq: number;
+  message: ChatMessage;
+}
+
+/** A room's retained messages as of one read. */
+export interface StreamWindow {
+  roomId: RoomId;
+  /** The dataset's epoch at the time of the read. */
+  epoch: string;
+  /** The last `historySize` messages, oldest first. */
+  retained: SequencedMessage[];
+  /**
+   * The newest position before the retained ones that a reader may stand at and miss nothing:
+   * the newest message no longer retained, or 0 when the room never lost one.
+   */
+  floorSeq: number;
+}
+
+/** What a reader is owed from a window: maybe a gap notice, then messages. */
+export interface Resumption {
+  notice: ChatMessage | null;
+  messages: SequencedMessage[];
+}
+
+/** The newest position a window covers: a reader given it has everything up to there. */
+export function headSeq(window: StreamWindow): number {
+  return window.retained.at(-1)?.seq ?? window.floorSeq;
+}
+
+/**
+ * Where a reader resuming after `afterId` stands (see `ChatBroker.messages`): an id of a retained
+ * message or a position between the floor and the oldest retained one continues exactly; anything
+ * else (another dataset's, expired, another room's, garbage) gets a gap notice and everything
+ * retained. The notice's id is the floor, from which resuming continues exactly.
+ */
+export function resume(window: StreamWindow, afterId: string | null | undefined, now: Date): Resumption {
+  if (afterId === null || afterId === undefined || afterId === "") return { notice: null, messages: window.retained };
+  const position = parsePosition(afterId);
+  if (position !== null && position.epoch === window.epoch) {
+    const { seq } = position;
+    const index = window.retained.findIndex((entry) => entry.seq >= seq);
+    if (index === -1 && seq === headSeq(window)) return { notice: null, messages: [] };
+    if (index !== -1 && window.retained[index]?.seq === seq) return { notice: null, messages: window.retained.slice(index + 1) };
+    if (index === 0 && seq >= window.floorSeq) return { notice: null, messages: window.retained };
+  }
+  return { notice: noticeFor(window, now), messages: window.retained };
+}
+
+/** The gap notice for a reader the window cannot continue: its id is the floor, from which resuming continues exactly. */
+export function noticeFor(window: StreamWindow, now: Date): ChatMessage {
+  return gapNotice(window.roomId, formatPosition(window.epoch, window.floorSeq), now);
+}
