@@ -53,9 +53,13 @@ function backoff(attempt: number): number {
  */
 const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyping", "leaveRoom"]);
 
-/** How long the server asked to wait before trying `error`'s call again; `null` when it did not limit it. */
+/**
+ * How long the server asked to wait before trying `error`'s call again: when it limited the rate,
+ * or could not reach its message store for a moment; `null` when waiting would not help.
+ */
 function retryAfterMs(error: TRPCClientError<AppRouter>): number | null {
-  return error.data?.code === "TOO_MANY_REQUESTS" ? (error.data.retryAfterMs ?? null) : null;
+  const code = error.data?.code;
+  return code === "TOO_MANY_REQUESTS" || code === "SERVICE_UNAVAILABLE" ? (error.data?.retryAfterMs ?? null) : null;
 }
 
 /** Creates a typed chat client over a WebSocket to `url`. */
@@ -94,8 +98,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   /**
    * Re-joins one room on the socket of `generation` (the count of opens). A client in more rooms
-   * than the server's join burst is told to wait for the rest: it waits as told and tries again,
-   * until the room is back, refused for another reason, left, or the socket is replaced.
+   * than the server's join burst, or one that reconnects while the server's message store is
+   * away, is told to wait: it waits as told and tries again, until the room is back, refused for
+   * another reason, left, or the socket is replaced.
    */
   const rejoinRoom = async (roomId: string, username: string, generation: number): Promise<void> => {
     for (;;) {
