@@ -184,4 +184,20 @@ describe.skipIf(redisServerPath === null)("RedisBroker nodes on one Redis", { ti
     expect(await readUntilText(onA, "end")).toEqual(stored);
     expect(await read(presenceOnA, 1)).toEqual([{ type: "join", roomId, username: "bob" }]);
   });
+
+  it("tells a reader about messages trimmed away even after the history size was raised", async () => {
+    const small = await node({ historySize: 3 });
+    const roomId = newRoom();
+    const first = await small.publish(roomId, say("alice", "first"));
+    // Far past one stream node (100 entries), so MAXLEN ~ really drops entries from Redis.
+    for (let index = 0; index < 250; index++) await small.publish(roomId, say("alice", `m${index}`));
+    const large = await node({ historySize: 1000 });
+    const stream = subscribe(large, roomId, first.id);
+    await large.publish(roomId, say("alice", "end"));
+    const seen = await readUntilText(stream, "end");
+    expect(seen[0]?.kind).toBe("gap");
+    const retained = await large.history(roomId, 1000);
+    expect(retained.length).toBeLessThan(250);
+    expect(seen.slice(1)).toEqual(retained);
+  });
 });

@@ -347,16 +347,18 @@ export class RedisBroker implements ChatBroker {
 
   /** The room's retained messages and floor, in one script call (see `StreamWindow`). */
   private async readWindow(roomId: RoomId): Promise<StreamWindow> {
-    const [epoch, deleted, entries] = await this.call(() => this.commands.chatWindow(this.prefix, roomId, this.historySize + 1));
+    const [epoch, trimmedBefore, entries] = await this.call(() => this.commands.chatWindow(this.prefix, roomId, this.historySize + 1));
     const newestFirst = entries.map(([id, fields]) => sequenced(roomId, id, fields));
+    // The newest message past the history size, if Redis still has it; else, when Redis trimmed
+    // older ones away (a history size raised since), the position just before its oldest entry.
     const beyond = newestFirst.length > this.historySize ? newestFirst[this.historySize] : undefined;
-    const deletedPosition = parsePosition(deleted);
-    const deletedSeq = deletedPosition !== null && deletedPosition.epoch === epoch ? deletedPosition.seq : 0;
+    const oldest = parsePosition(trimmedBefore);
+    const trimmedFloor = oldest !== null && oldest.epoch === epoch && oldest.seq > 0 ? oldest.seq - 1 : 0;
     return {
       roomId,
       epoch,
       retained: newestFirst.slice(0, this.historySize).reverse(),
-      floorSeq: Math.max(beyond?.seq ?? 0, deletedSeq),
+      floorSeq: Math.max(beyond?.seq ?? 0, trimmedFloor),
     };
   }
 

@@ -54,7 +54,7 @@ end
 
 /**
  * The scripts, by the method name each gets on the client. Replies: `chatEpoch` the epoch;
- * `chatStore` the new id; `chatWindow` `[epoch, deleted id, entries]`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
+ * `chatStore` the new id; `chatWindow` `[epoch, oldest id if trimmed, entries]`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
  * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left;
  * `chatRenew` 1 when the node had no lease (it was swept); `chatSweep` how many dead nodes it swept.
  */
@@ -91,19 +91,19 @@ redis.call('SET', ARGV[2], 'p\\n' .. (now + tonumber(ARGV[5])) .. '\\n' .. ARGV[
 return {'claimed', ''}`,
 
   /**
-   * ARGV: prefix, room, count: the epoch, the newest deleted (trimmed) id, and the newest
-   * `count` entries, newest first, read in one step so they agree.
+   * ARGV: prefix, room, count: the epoch; the id of the oldest entry when older ones were trimmed
+   * (or deleted) away, else '0-0'; and the newest `count` entries, newest first; read in one step
+   * so they agree.
    */
   chatWindow: `
 local stream = key('${KEY_PARTS.stream}', ARGV[2])
-local deleted = '0-0'
+local trimmed = '0-0'
 if redis.call('EXISTS', stream) == 1 then
-  local info = redis.call('XINFO', 'STREAM', stream)
-  for i = 1, #info, 2 do
-    if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
-  end
+  local info, fields = redis.call('XINFO', 'STREAM', stream), {}
+  for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
+  if tonumber(fields['entries-added']) > tonumber(fields['length']) then trimmed = fields['recorded-first-entry-id'] end
 end
-return {epoch(), deleted, redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[3])}`,
+return {epoch(), trimmed, redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[3])}`,
 
   /** ARGV: prefix, client id key, token: frees a claim this publisher still holds. */
   chatRelease: `
@@ -151,7 +151,7 @@ export interface ChatScripts {
   chatEpoch(prefix: string): Promise<string>;
   chatStore(...args: ScriptArg[]): Promise<string>;
   chatClaim(...args: ScriptArg[]): Promise<[string, string]>;
-  chatWindow(...args: ScriptArg[]): Promise<[epoch: string, deleted: string, entries: [id: string, fields: string[]][]]>;
+  chatWindow(...args: ScriptArg[]): Promise<[epoch: string, trimmedBefore: string, entries: [id: string, fields: string[]][]]>;
   chatRelease(...args: ScriptArg[]): Promise<number>;
   chatJoin(...args: ScriptArg[]): Promise<number>;
   chatLeave(...args: ScriptArg[]): Promise<number>;

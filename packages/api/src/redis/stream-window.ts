@@ -23,7 +23,8 @@ export interface StreamWindow {
   retained: SequencedMessage[];
   /**
    * The newest position before the retained ones that a reader may stand at and miss nothing:
-   * the newest message no longer retained, or 0 when the room never lost one.
+   * the newest message no longer retained, or just before the oldest one Redis kept when it
+   * trimmed older ones away, or 0 when the room never lost one.
    */
   floorSeq: number;
 }
