@@ -1,0 +1,36 @@
+/**
+ * What the load generator needs of a client, whatever protocol it speaks: join one room and
+ * subscribe to it, send to it, hand every room delivery over as its raw frame, and close.
+ */
+
+/** The servers under test, by the protocol their clients speak. */
+export type Protocol = "trpc" | "raw-ws" | "socketio";
+
+/** Where a client reports. */
+export interface ClientEvents {
+  /** A broadcast room message arrived (its raw text frame; never a reply to the client's own call). */
+  onDelivery(frame: string): void;
+  /** The server refused a call, or the socket failed; counted and shown, not fatal. */
+  onError(message: string): void;
+}
+
+/** One connection that joined one room. */
+export interface BenchClient {
+  /** Resolves once the client joined and subscribed: it now receives all the room gets. */
+  readonly live: Promise<void>;
+  /** Sends a message to the room; replies are counted, not awaited. */
+  send(text: string): void;
+  /** Closes the socket at once. */
+  close(): void;
+}
+
+/** Opens a client to `url` for `roomId` under `username`. */
+export type ClientOpener = (url: string, roomId: string, username: string, events: ClientEvents) => BenchClient;
+
+/** Where each protocol listens on a server at `origin` (`http://host:port`). */
+export function endpointOf(protocol: Protocol, origin: string): string {
+  const ws = origin.replace(/^http/, "ws");
+  if (protocol === "trpc") return `${ws}/trpc`;
+  if (protocol === "socketio") return `${ws}/socket.io/?EIO=4&transport=websocket`;
+  return `${ws}/`;
+}

@@ -1,0 +1,103 @@
+/**
+ * The three servers under the same load, each started fresh in its own process for each
+ * measurement, so that one scenario's leftovers (memory, rooms, JIT state) never colour another.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Child, spawnNode } from "./children.js";
+import type { Protocol } from "./load/client.js";
+
+/** The repository root: every process runs from here. */
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Which server. */
+export type TargetName = "ours" | "raw-ws" | "socketio";
+
+/** The targets in the order the table shows them. */
+export const TARGET_NAMES: readonly TargetName[] = ["ours", "raw-ws", "socketio"];
+
+/** How each target is labelled in the table and the chart. */
+export const TARGET_LABELS: Record<TargetName, string> = { ours: "ours", "raw-ws": "raw ws", socketio: "Socket.IO" };
+
+/** The protocol each target's clients speak. */
+export const TARGET_PROTOCOLS: Record<TargetName, Protocol> = { ours: "trpc", "raw-ws": "raw-ws", socketio: "socketio" };
+
+const OURS_MAIN = fileURLToPath(new URL("../../apps/server/dist/main.js", import.meta.url));
+
+/**
+ * Our server's settings for the run. The defaults of the contract (5 sends/s, 100 connections per
+ * address…) would refuse the load itself, which all comes from 127.0.0.1; the slow-consumer
+ * guard is lifted too, since the bench measures how far behind the server falls rather than
+ * when it gives up on a client. The references have none of these limits.
+ */
+const OURS_ENV: Record<string, string> = {
+  HOST: "127.0.0.1",
+  PORT: "0",
+  LOG_LEVEL: "warn",
+  SEND_RATE_BURST: "1000000",
+  SEND_RATE_PER_SEC: "1000000",
+  JOIN_RATE_BURST: "1000000",
+  JOIN_RATE_PER_SEC: "1000000",
+  TYPING_RATE_BURST: "1000000",
+  TYPING_RATE_PER_SEC: "1000000",
+  RATE_LIMIT_STRIKES: "1000000",
+  MAX_CONNECTIONS: "1000000",
+  MAX_CONNECTIONS_PER_IP: "1000000",
+  MAX_ROOMS_PER_CONNECTION: "1000",
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: "1000",
+  MAX_ROOMS: "1000000",
+  SLOW_CONSUMER_MAX_BYTES: "1073741824",
+  SLOW_CONSUMER_DRAIN_MS: "3600000",
+};
+
+/** A started target. */
+export interface RunningTarget {
+  readonly name: TargetName;
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** How to start one target. */
+export interface StartOptions {
+  /** Extra `node` flags for our server only (e.g. `--cpu-prof`). */
+  oursNodeFlags?: string[];
+}
+
+/** Fails early, with the fix, when our server has not been built. */
+export function checkOursBuilt(): void {
+  if (!existsSync(OURS_MAIN)) {
+    throw new Error(`${OURS_MAIN} is missing: build it first (npm run bench does: turbo run build --filter=@chat/server...)`);
+  }
+}
+
+function spawnTarget(name: TargetName, options: StartOptions): Child {
+  const path = process.env.PATH ?? "";
+  if (name === "ours") {
+    // Exactly what `npm start` runs (apps/server's `start` script), plus any profiling flags.
+    const args = ["--enable-source-maps", ...(options.oursNodeFlags ?? []), OURS_MAIN];
+    return spawnNode({ args, env: { PATH: path, ...OURS_ENV }, cwd: repoRoot });
+  }
+  const script = fileURLToPath(new URL(`./servers/${name === "raw-ws" ? "raw-ws-server" : "socketio-server"}.ts`, import.meta.url));
+  // Loaded through tsx: its loader costs start-up time and a fixed amount of memory, both outside
+  // what is measured (CPU and RSS are differences taken after start).
+  return spawnNode({ args: ["--import", "tsx", script], env: { PATH: path, PORT: "0" }, cwd: repoRoot, ipc: true });
+}
+
+/** Starts a target and waits until it listens. */
+export async function startTarget(name: TargetName, options: StartOptions = {}): Promise<RunningTarget> {
+  const child = spawnTarget(name, options);
+  const match = await child.waitForLine(/(?:running|listening) at (http:\/\/127\.0\.0\.1:\d+)/, 20_000).catch(async (error: unknown) => {
+    await child.stop(0);
+    throw error;
+  });
+  const origin = match[1] ?? "";
+  return {
+    name,
+    origin,
+    pid: child.pid,
+    // Ours shuts down gracefully on SIGTERM (and writes its CPU profile if asked); give it time.
+    stop: () => child.stop(name === "ours" ? 8000 : 2000),
+  };
+}
