@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { type BrokerHealth, MemoryBroker } from "@chat/api";
 import { describe, expect, it } from "vitest";
 import { uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { rawRequest } from "../fixtures/raw-http.js";
+import { openTappedSocket } from "../fixtures/raw-socket.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
 
 interface Health {
@@ -16,6 +18,15 @@ async function health(app: TestServer): Promise<Health> {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   return (await response.json()) as Health;
+}
+
+/** The in-memory broker, reporting whatever health the test sets, as a Redis broker does while Redis is away. */
+class SwitchableHealthBroker extends MemoryBroker {
+  current: BrokerHealth = { ok: true };
+
+  override health(): BrokerHealth {
+    return this.current;
+  }
 }
 
 function site(app: TestServer): NonNullable<TestServer["site"]> {
@@ -44,6 +55,46 @@ describe("GET /healthz", () => {
 
     expect(busy.connections).toBe(1);
     expect(busy.rooms).toBe(1);
+  });
+
+  it("answers 503 with the broker's reason while the broker cannot serve, and 200 again once it can", async () => {
+    const broker = new SwitchableHealthBroker();
+    const app = await startTestServer({}, { broker });
+
+    broker.current = { ok: false, reason: "Redis is unreachable (connect ECONNREFUSED 127.0.0.1:6379)." };
+    const down = await fetch(`${app.url}/healthz`);
+    const downBody: unknown = await down.json();
+    broker.current = { ok: true };
+    const back = await health(app);
+
+    expect(down.status).toBe(503);
+    expect(down.headers.get("cache-control")).toBe("no-store");
+    expect(downBody).toEqual({
+      status: "unavailable",
+      reason: "Redis is unreachable (connect ECONNREFUSED 127.0.0.1:6379).",
+      uptimeSeconds: expect.any(Number),
+      connections: 0,
+      rooms: 0,
+    });
+    expect(back).toEqual({ status: "ok", uptimeSeconds: expect.any(Number), connections: 0, rooms: 0 });
+  });
+
+  it("says shutting_down while draining, even when the broker cannot serve either", async () => {
+    const broker = new SwitchableHealthBroker();
+    const app = await startTestServer({}, { broker });
+    // A client that stops reading never answers the close frame, so the drain lasts its grace.
+    const lingering = await openTappedSocket(app.wsUrl);
+    lingering.tcp.pause();
+    broker.current = { ok: false, reason: "Redis is unreachable (connection closed)." };
+
+    const closing = app.server.close();
+    const response = await fetch(`${app.url}/healthz`);
+    const body: unknown = await response.json();
+    lingering.tcp.destroy();
+    await closing;
+
+    expect(response.status).toBe(503);
+    expect(body).toMatchObject({ status: "shutting_down", reason: "Redis is unreachable (connection closed)." });
   });
 });
 

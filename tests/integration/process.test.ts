@@ -36,17 +36,16 @@ describe("the server process", () => {
     expect(server.stdout).not.toMatch(/chat is running/);
   });
 
-  it("exits 1 with a 'not supported yet' line when REDIS_URL is set", async () => {
+  it("exits 1 with one line naming REDIS_URL when it is not a Redis URL", async () => {
     const site = await staticSite();
-    const server = spawnNode([MAIN], { PORT: "0", REDIS_URL: "redis://x", STATIC_DIR: site.dir });
+    const server = spawnNode([MAIN], { PORT: "0", REDIS_URL: "http://127.0.0.1:6379", STATIC_DIR: site.dir });
 
     const exit = await server.exited;
 
     expect(exit.code).toBe(1);
     const lines = server.stderr.trimEnd().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/REDIS_URL/);
-    expect(lines[0]).toMatch(/not supported yet/);
+    expect(lines[0]).toMatch(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 
   it("serves the SPA, /healthz and /trpc on one port, on 127.0.0.1 by default", async () => {

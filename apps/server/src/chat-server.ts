@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, MemoryBroker, systemClock } from "@chat/api";
+import { appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock } from "@chat/api";
 import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import { type WebSocket, WebSocketServer } from "ws";
+import { createBroker } from "./broker-from-config.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import type { Logger } from "./logger.js";
@@ -43,7 +44,7 @@ export interface ChatServerOptions {
   logger: Logger;
   /** Where the SPA's build is served from. */
   staticDir: string;
-  /** @default a `MemoryBroker` sized by `config` */
+  /** @default the broker `config` asks for (`createBroker`): Redis with `REDIS_URL`, else in memory */
   broker?: ChatBroker;
   /** @default systemClock */
   clock?: Clock;
@@ -68,7 +69,7 @@ export interface ChatServer {
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const broker = options.broker ?? new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
+  const broker = options.broker ?? createBroker(config, { clock, logger });
   const startedAt = clock.now();
   const serveStatic = createStaticHandler(options.staticDir);
 
@@ -150,14 +151,18 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     }
     if (pathOf(req) === "/healthz") {
       const stats = broker.stats();
+      const health = broker.health();
       const body = JSON.stringify({
-        // While draining, 503 tells a load balancer to send new clients elsewhere at once.
-        status: draining ? "shutting_down" : "ok",
+        // While draining, or while the broker cannot serve (Redis unreachable), 503 tells a load
+        // balancer to send new clients elsewhere; draining wins, as it will not pass.
+        status: draining ? "shutting_down" : health.ok ? "ok" : "unavailable",
+        ...(health.ok ? {} : { reason: health.reason }),
         uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
         connections: wss.clients.size,
         rooms: stats.rooms,
       });
-      res.writeHead(draining ? 503 : 200, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(body);
+      const status = draining || !health.ok ? 503 : 200;
+      res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(body);
       return;
     }
     await serveStatic(req, res);
@@ -199,13 +204,19 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.PORT, config.HOST, () => {
-      http.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(config.PORT, config.HOST, () => {
+        http.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // A broker made here is ours to release: a Redis one's connections would keep the process alive.
+    if (options.broker === undefined) await broker.close();
+    throw error;
+  }
   // After listening, an `error` is a failure to accept (EMFILE when out of file descriptors):
   // worth a log line, not a crash, since the connections already open are fine.
   http.on("error", (error) => logger.error("server_error", { error }));

@@ -12,6 +12,9 @@ describe("the server's environment", () => {
       SEND_RATE_BURST: 20,
       SEND_RATE_PER_SEC: 5,
       LOG_LEVEL: "info",
+      REDIS_KEY_PREFIX: "chat:",
+      PRESENCE_TTL_MS: 15_000,
+      PRESENCE_REFRESH_MS: 5000,
     });
     expect(config.REDIS_URL).toBeUndefined();
   });
@@ -24,6 +27,10 @@ describe("the server's environment", () => {
       SEND_RATE_BURST: "7",
       SEND_RATE_PER_SEC: "2.5",
       LOG_LEVEL: "warn",
+      REDIS_URL: "redis://127.0.0.1:6380",
+      REDIS_KEY_PREFIX: "staging:chat:",
+      PRESENCE_TTL_MS: "30000",
+      PRESENCE_REFRESH_MS: "10000",
     });
 
     expect(config).toMatchObject({
@@ -33,8 +40,19 @@ describe("the server's environment", () => {
       SEND_RATE_BURST: 7,
       SEND_RATE_PER_SEC: 2.5,
       LOG_LEVEL: "warn",
+      REDIS_URL: "redis://127.0.0.1:6380",
+      REDIS_KEY_PREFIX: "staging:chat:",
+      PRESENCE_TTL_MS: 30_000,
+      PRESENCE_REFRESH_MS: 10_000,
     });
   });
+
+  it.each(["redis://localhost", "redis://:secret@redis.internal:6379/2", "rediss://user:secret@redis.example.com:6380"])(
+    "accepts the Redis URL %s as given",
+    (url) => {
+      expect(loadConfig({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    },
+  );
 
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ PORT: "", SEND_RATE_BURST: "", REDIS_URL: "" })).toMatchObject({ PORT: 3000, SEND_RATE_BURST: 20 });
@@ -47,7 +65,13 @@ describe("the server's environment", () => {
     ["SEND_RATE_PER_SEC", "-1"],
     ["LOG_LEVEL", "loud"],
     ["ALLOWED_ORIGINS", "not an origin"],
-    ["REDIS_URL", "redis://x"],
+    ["REDIS_URL", "http://127.0.0.1:6379"],
+    ["REDIS_URL", "127.0.0.1:6379"],
+    ["REDIS_URL", "redis:"],
+    ["REDIS_KEY_PREFIX", "chat prefix"],
+    ["REDIS_KEY_PREFIX", "x".repeat(65)],
+    ["PRESENCE_TTL_MS", "100"],
+    ["PRESENCE_REFRESH_MS", "0"],
   ])("refuses %s=%s with a ConfigError that names it", (name, value) => {
     let caught: unknown = null;
     try {
@@ -58,5 +82,18 @@ describe("the server's environment", () => {
 
     expect(caught).toBeInstanceOf(ConfigError);
     expect(caught instanceof Error ? caught.message : "").toContain(name);
+  });
+
+  it("refuses a presence refresh that is not sooner than the TTL, along with any other bad variable", () => {
+    expect(() => loadConfig({ PRESENCE_TTL_MS: "5000", PRESENCE_REFRESH_MS: "5000" })).toThrow(
+      /PRESENCE_REFRESH_MS must be less than PRESENCE_TTL_MS/,
+    );
+    expect(() => loadConfig({ PRESENCE_REFRESH_MS: "20000", PORT: "abc" })).toThrow(/PORT.*PRESENCE_REFRESH_MS/);
+  });
+
+  it("names a bad REDIS_URL once, however many of its rules it breaks", () => {
+    expect(() => loadConfig({ REDIS_URL: "localhost:6379" })).toThrow(
+      /^Invalid configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL like redis:\/\/127\.0\.0\.1:6379$/,
+    );
   });
 });

@@ -23,10 +23,17 @@ const envSchema = z.object({
     .pipe(z.array(z.url({ error: "ALLOWED_ORIGINS must be a comma-separated list of origins like https://chat.example.com" })))
     // Browsers send the bare origin: `https://chat.example.com/` must still match it.
     .transform((origins) => origins.map((origin) => new URL(origin).origin)),
+  // Multi-node mode (docs/scaling.md). The scheme is required, not guessed, because it is what
+  // says whether the connection uses TLS (`rediss://`).
   REDIS_URL: z
+    .url({ protocol: /^rediss?$/, hostname: /./, error: "REDIS_URL must be a redis:// or rediss:// URL like redis://127.0.0.1:6379" })
+    .optional(),
+  REDIS_KEY_PREFIX: z
     .string()
-    .optional()
-    .refine((value) => !value, "REDIS_URL is not supported yet: multi-node mode over Redis is not built; unset it to run one node in memory"),
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, "REDIS_KEY_PREFIX must be 1 to 64 of A-Z a-z 0-9 : _ -")
+    .default("chat:"),
+  PRESENCE_TTL_MS: integer("PRESENCE_TTL_MS", 500, 3_600_000).default(15_000),
+  PRESENCE_REFRESH_MS: integer("PRESENCE_REFRESH_MS", 100, 3_600_000).default(5000),
   SEND_RATE_BURST: integer("SEND_RATE_BURST", 1, 1_000_000).default(20),
   SEND_RATE_PER_SEC: positive("SEND_RATE_PER_SEC").default(5),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], { error: "LOG_LEVEL must be one of debug, info, warn, error, silent" }).default("info"),
@@ -48,7 +55,15 @@ const envSchema = z.object({
   HEARTBEAT_TIMEOUT_MS: integer("HEARTBEAT_TIMEOUT_MS", 100, 3_600_000).default(10_000),
   SLOW_CONSUMER_MAX_BYTES: integer("SLOW_CONSUMER_MAX_BYTES", 1024, 1_073_741_824).default(1_048_576),
   SLOW_CONSUMER_DRAIN_MS: integer("SLOW_CONSUMER_DRAIN_MS", 100, 3_600_000).default(10_000),
-});
+})
+  // A node renews its memberships every refresh; were that not sooner than they expire, other
+  // nodes would sweep the members of a node that is alive.
+  .refine((env) => env.PRESENCE_REFRESH_MS < env.PRESENCE_TTL_MS, {
+    error: "PRESENCE_REFRESH_MS must be less than PRESENCE_TTL_MS, or live members expire between refreshes",
+    path: ["PRESENCE_REFRESH_MS"],
+    // Checked whenever both numbers are valid, so one run names this along with any other bad variable.
+    when: (payload) => !payload.issues.some((issue) => issue.path?.[0] === "PRESENCE_TTL_MS" || issue.path?.[0] === "PRESENCE_REFRESH_MS"),
+  });
 
 /** The server's validated settings. */
 export type Config = z.output<typeof envSchema>;
@@ -64,7 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const result = envSchema.safeParse(present);
   if (!result.success) {
-    throw new ConfigError(`Invalid configuration: ${result.error.issues.map((issue) => issue.message).join("; ")}`);
+    // One bad value can break several rules with the same sentence (REDIS_URL's scheme and host).
+    const messages = new Set(result.error.issues.map((issue) => issue.message));
+    throw new ConfigError(`Invalid configuration: ${[...messages].join("; ")}`);
   }
   return result.data;
 }

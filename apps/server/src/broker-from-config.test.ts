@@ -1,0 +1,47 @@
+import { MemoryBroker, RedisBroker, systemClock } from "@chat/api";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { createBroker } from "./broker-from-config.js";
+import { loadConfig } from "./config.js";
+import { createLogger } from "./logger.js";
+
+/** A logger that keeps its lines, raw and parsed. */
+function capturingLogger() {
+  const raw: string[] = [];
+  const logger = createLogger("debug", (line) => raw.push(line));
+  return { logger, raw, events: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+describe("createBroker", () => {
+  it("runs in memory when REDIS_URL is unset, and says so once", async () => {
+    const { logger, events } = capturingLogger();
+
+    const broker = createBroker(loadConfig({ HISTORY_SIZE: "200" }), { clock: systemClock, logger });
+    onTestFinished(() => broker.close());
+
+    expect(broker).toBeInstanceOf(MemoryBroker);
+    expect(broker.health()).toEqual({ ok: true });
+    expect(events()).toEqual([expect.objectContaining({ level: "info", event: "broker", kind: "memory", historySize: 200 })]);
+  });
+
+  it("runs on Redis when REDIS_URL is set, logging where without the password", async () => {
+    const { logger, raw, events } = capturingLogger();
+    // Port 1 refuses connections: the broker must still be built, and say it cannot serve.
+    const config = loadConfig({ REDIS_URL: "redis://:hunter2@127.0.0.1:1/0", REDIS_KEY_PREFIX: "test:" });
+
+    const broker = createBroker(config, { clock: systemClock, logger });
+    onTestFinished(() => broker.close());
+
+    expect(broker).toBeInstanceOf(RedisBroker);
+    expect(broker.health()).toMatchObject({ ok: false, reason: expect.any(String) });
+    expect(events()[0]).toMatchObject({
+      level: "info",
+      event: "broker",
+      kind: "redis",
+      url: "redis://:***@127.0.0.1:1/0",
+      keyPrefix: "test:",
+      presenceTtlMs: 15_000,
+      presenceRefreshMs: 5000,
+    });
+    expect(raw.join("")).not.toContain("hunter2");
+  });
+});

@@ -1,0 +1,49 @@
+/**
+ * Which broker a server runs on: the Redis broker when `REDIS_URL` is set, so that several nodes
+ * share rooms (docs/scaling.md), otherwise the in-memory one of a single node.
+ */
+import { type ChatBroker, type Clock, MemoryBroker, RedisBroker } from "@chat/api";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+
+/** What a broker is built with besides the config. */
+export interface BrokerDeps {
+  clock: Clock;
+  /** Gets the startup line naming the broker, and the Redis broker's connection events. */
+  logger: Logger;
+}
+
+/** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
+export function createBroker(config: Config, { clock, logger }: BrokerDeps): ChatBroker {
+  if (config.REDIS_URL === undefined) {
+    logger.info("broker", { kind: "memory", historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
+    return new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
+  }
+  logger.info("broker", {
+    kind: "redis",
+    url: withoutPassword(config.REDIS_URL),
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    historySize: config.HISTORY_SIZE,
+    presenceTtlMs: config.PRESENCE_TTL_MS,
+    presenceRefreshMs: config.PRESENCE_REFRESH_MS,
+  });
+  // The broker connects in the background: a Redis that is down at start shows in /healthz
+  // instead of stopping the node, which then serves as soon as Redis is back.
+  return new RedisBroker({
+    url: config.REDIS_URL,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    historySize: config.HISTORY_SIZE,
+    presenceTtlMs: config.PRESENCE_TTL_MS,
+    presenceRefreshMs: config.PRESENCE_REFRESH_MS,
+    clock,
+    logger,
+  });
+}
+
+/** `url` with its password, if any, shown as `***`: logs are read by more people than the secret is meant for. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password === "") return url;
+  parsed.password = "***";
+  return parsed.href;
+}
