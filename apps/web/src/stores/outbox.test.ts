@@ -116,6 +116,29 @@ describe("the outbox", () => {
     expect(lines()).toMatchObject([{ status: "sending", error: null }]);
   });
 
+  it("keeps a message sending while the server cannot reach its store, and sends it again under the same id after the delay named", async () => {
+    vi.useFakeTimers();
+    const { outbox, calls, call, lines, shown } = setup();
+    const sent = outbox.send("general", "hello");
+    const unavailable = "The chat cannot reach its message store right now, so this was not done; please try again in a moment.";
+    call(0).reject(serverError("SERVICE_UNAVAILABLE", unavailable, 1000));
+    await settle();
+    expect(lines()).toMatchObject([{ status: "sending", error: null }]);
+    vi.advanceTimersByTime(999);
+    expect(calls).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    call(1).reject(serverError("SERVICE_UNAVAILABLE", unavailable, 1000));
+    await settle();
+    vi.advanceTimersByTime(1000);
+
+    call(2).resolve(message("m1", "hello"));
+
+    expect(await sent).toBe(true);
+    expect(calls.map((c) => c.input.clientMessageId)).toEqual(["id-1", "id-1", "id-1"]);
+    expect(lines()).toEqual([]);
+    expect(shown.map((m) => m.id)).toEqual(["m1"]);
+  });
+
   it("marks a refused message as failed with the reason, and retries it under the same id", async () => {
     const { outbox, calls, call, lines, shown } = setup();
     const sent = outbox.send("general", "hello");
@@ -211,8 +234,10 @@ describe("classifySendFailure", () => {
     expect(classifySendFailure(Object.assign(new Error("Unknown error"), { cause: { type: "error" } }))).toEqual({ kind: "connection" });
     const closedError = Object.assign(new Error("WebSocket closed"), { name: "TRPCWebSocketClosedError" });
     expect(classifySendFailure(Object.assign(new Error("WebSocket closed"), { cause: closedError }))).toEqual({ kind: "connection" });
-    expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Too fast.", 420))).toEqual({ kind: "rate-limited", retryAfterMs: 420 });
-    expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Too fast."))).toEqual({ kind: "rate-limited", retryAfterMs: 1000 });
+    expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Too fast.", 420))).toEqual({ kind: "later", retryAfterMs: 420 });
+    expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Too fast."))).toEqual({ kind: "later", retryAfterMs: 1000 });
+    expect(classifySendFailure(serverError("SERVICE_UNAVAILABLE", "Store unreachable.", 2500))).toEqual({ kind: "later", retryAfterMs: 2500 });
+    expect(classifySendFailure(serverError("SERVICE_UNAVAILABLE", "Store unreachable."))).toEqual({ kind: "later", retryAfterMs: 1000 });
     expect(classifySendFailure(serverError("BAD_REQUEST", "Message is empty."))).toEqual({ kind: "refused", reason: "Message is empty." });
     expect(classifySendFailure(serverError("INTERNAL_SERVER_ERROR", "Oops."))).toEqual({ kind: "refused", reason: "Oops." });
     expect(classifySendFailure(new Error("The chat client is closed."))).toEqual({ kind: "refused", reason: "The chat client is closed." });

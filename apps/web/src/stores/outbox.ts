@@ -2,8 +2,9 @@
  * The tab's outbox: every message the user sends is shown at once as pending and sent under a
  * `clientMessageId` of its own, which the server uses to store it exactly once however often it
  * is sent. A send that lost its connection (before or after the server stored it) is sent again
- * with the same id once the client is back; one refused for sending too fast, after the delay the
- * server names; one refused for good stays as failed until the user retries or discards it.
+ * with the same id once the client is back; one refused for sending too fast, or because the server
+ * could not reach its message store (a node whose Redis is away), after the delay the server names;
+ * one refused for good stays as failed until the user retries or discards it.
  * Framework-free: the store shows what it is told through `OutboxView`. Nothing here survives a
  * page reload.
  */
@@ -16,7 +17,8 @@ export interface PendingMessage {
   clientMessageId: string;
   text: string;
   /**
-   * `sending`: on its way, or waiting for the connection or the rate limit to send it again;
+   * `sending`: on its way, or waiting for the connection, the rate limit or the server's message
+   * store to send it again;
    * `failed`: refused for a reason a retry cannot fix, until the user retries or discards it.
    */
   status: "sending" | "failed";
@@ -66,23 +68,31 @@ export interface Outbox {
 /** What to do after a failed send. */
 export type SendFailure =
   | { kind: "connection" }
-  | { kind: "rate-limited"; retryAfterMs: number }
+  | { kind: "later"; retryAfterMs: number }
   | { kind: "refused"; reason: string };
 
-/** When the server gives no delay with a rate-limit refusal (it always does today). */
+/** When the server gives no delay with a "try again later" refusal (it always does today). */
 const FALLBACK_RETRY_MS = 1000;
 
 /**
- * Sorts a failed send: the socket closed under it (its fate unknown: send again), sent too fast
- * (wait as told), or refused by the server for anything else, which sending the same input again
- * would not change (bad input, not a member, a server fault): the user decides.
+ * Refusals that pass by themselves, so the same send is made again after a delay: sent too fast,
+ * or the server could not reach its message store. Either way nothing was stored, and the retry
+ * goes under the same client message id, so it is stored once whatever happened.
+ */
+const RETRY_LATER_CODES: ReadonlySet<unknown> = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
+
+/**
+ * Sorts a failed send: the socket closed under it (its fate unknown: send again), refused for
+ * now (sent too fast, or the server's store unreachable: wait as told), or refused by the server
+ * for anything else, which sending the same input again would not change (bad input, not a
+ * member, a server fault): the user decides.
  */
 export function classifySendFailure(error: unknown): SendFailure {
   const data = field(error, "data");
   const code = field(data, "code");
-  if (code === "TOO_MANY_REQUESTS") {
+  if (RETRY_LATER_CODES.has(code)) {
     const retryAfterMs = field(data, "retryAfterMs");
-    return { kind: "rate-limited", retryAfterMs: typeof retryAfterMs === "number" ? retryAfterMs : FALLBACK_RETRY_MS };
+    return { kind: "later", retryAfterMs: typeof retryAfterMs === "number" ? retryAfterMs : FALLBACK_RETRY_MS };
   }
   if (code === undefined && lostSocket(field(error, "cause"))) return { kind: "connection" };
   return { kind: "refused", reason: errorMessage(error) };
@@ -140,7 +150,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
       if (!deps.closed()) attempt(entry);
       return;
     }
-    if (failure.kind === "rate-limited") {
+    if (failure.kind === "later") {
       entry.timer = setTimeout(() => attempt(entry), failure.retryAfterMs);
       return;
     }
