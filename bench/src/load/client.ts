@@ -3,6 +3,8 @@
  * subscribe to it, send to it, hand every room delivery over as its raw frame, and close.
  */
 
+import type WebSocket from "ws";
+
 /** The servers under test, by the protocol their clients speak. */
 export type Protocol = "trpc" | "raw-ws" | "socketio";
 
@@ -33,4 +35,32 @@ export function endpointOf(protocol: Protocol, origin: string): string {
   if (protocol === "trpc") return `${ws}/trpc`;
   if (protocol === "socketio") return `${ws}/socket.io/?EIO=4&transport=websocket`;
   return `${ws}/`;
+}
+
+/** A client's way to being live: it settles once, live when joined and subscribed, failed otherwise. */
+export interface Liveness {
+  readonly live: Promise<void>;
+  markLive(): void;
+  failLive(error: Error): void;
+}
+
+/**
+ * What every protocol's client shares: `live`, and the socket's errors and an early close reported
+ * and failing it (a close after it is live changes nothing, as a settled promise stays settled).
+ */
+export function watchLiveness(socket: WebSocket, events: ClientEvents): Liveness {
+  let markLive: () => void = () => {};
+  let failLive: (error: Error) => void = () => {};
+  const live = new Promise<void>((resolve, reject) => {
+    markLive = resolve;
+    failLive = reject;
+  });
+  socket.on("error", (error) => {
+    events.onError(error.message);
+    failLive(error);
+  });
+  socket.on("close", (code) => failLive(new Error(`closed with ${code} before it was live`)));
+  // A client that failed is reported by whoever awaits `live`; no unhandled rejection here.
+  live.catch(() => {});
+  return { live, markLive: () => markLive(), failLive: (error) => failLive(error) };
 }

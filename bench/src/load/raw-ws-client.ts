@@ -2,19 +2,14 @@
  * The baseline's client: the raw ws server's JSON frames (see servers/raw-ws-server.ts).
  */
 import WebSocket from "ws";
-import type { BenchClient, ClientEvents } from "./client.js";
+import { type BenchClient, type ClientEvents, watchLiveness } from "./client.js";
 
 const MESSAGE_PREFIX = '{"t":"message"';
 
 /** Opens a raw ws client that joins `roomId`. */
 export function openRawWsClient(url: string, roomId: string, username: string, events: ClientEvents): BenchClient {
   const socket = new WebSocket(url);
-  let markLive: () => void = () => {};
-  let failLive: (error: Error) => void = () => {};
-  const live = new Promise<void>((resolve, reject) => {
-    markLive = resolve;
-    failLive = reject;
-  });
+  const { live, markLive, failLive } = watchLiveness(socket, events);
 
   socket.on("open", () => socket.send(JSON.stringify({ t: "join", roomId, username })));
   socket.on("message", (data) => {
@@ -26,12 +21,6 @@ export function openRawWsClient(url: string, roomId: string, username: string, e
       failLive(new Error(frame));
     }
   });
-  socket.on("error", (error) => {
-    events.onError(error.message);
-    failLive(error);
-  });
-  socket.on("close", (code) => failLive(new Error(`closed with ${code} before it was live`)));
-  live.catch(() => {});
 
   return {
     live,

@@ -6,7 +6,7 @@
  * See https://socket.io/docs/v4/socket-io-protocol/ and https://socket.io/docs/v4/engine-io-protocol/.
  */
 import WebSocket from "ws";
-import type { BenchClient, ClientEvents } from "./client.js";
+import { type BenchClient, type ClientEvents, watchLiveness } from "./client.js";
 
 /** The ack id of the join; sends use the ids after it. */
 const JOIN_ACK = 0;
@@ -16,12 +16,7 @@ const MESSAGE_EVENT_PREFIX = '42["message",';
 export function openSocketIoClient(url: string, roomId: string, username: string, events: ClientEvents): BenchClient {
   const socket = new WebSocket(url);
   let nextAck = JOIN_ACK + 1;
-  let markLive: () => void = () => {};
-  let failLive: (error: Error) => void = () => {};
-  const live = new Promise<void>((resolve, reject) => {
-    markLive = resolve;
-    failLive = reject;
-  });
+  const { live, markLive, failLive } = watchLiveness(socket, events);
   const emit = (ack: number, event: string, data: unknown): void => socket.send(`42${ack}${JSON.stringify([event, data])}`);
 
   socket.on("message", (data) => {
@@ -47,12 +42,6 @@ export function openSocketIoClient(url: string, roomId: string, username: string
       failLive(new Error(`connect refused: ${frame}`));
     }
   });
-  socket.on("error", (error) => {
-    events.onError(error.message);
-    failLive(error);
-  });
-  socket.on("close", (code) => failLive(new Error(`closed with ${code} before it was live`)));
-  live.catch(() => {});
 
   return {
     live,

@@ -6,7 +6,7 @@
  * real client does) and `onPresence`, like the web app; it answers the server's `PING`.
  */
 import WebSocket from "ws";
-import type { BenchClient, ClientEvents } from "./client.js";
+import { type BenchClient, type ClientEvents, watchLiveness } from "./client.js";
 
 // Fixed request ids: the subscriptions' frames are told apart by their prefix, without parsing.
 const JOIN_ID = 1;
@@ -28,12 +28,7 @@ export function openTrpcClient(url: string, roomId: string, username: string, ev
   const socket = new WebSocket(url);
   let nextId = FIRST_SEND_ID;
   let pending = 3;
-  let markLive: () => void = () => {};
-  let failLive: (error: Error) => void = () => {};
-  const live = new Promise<void>((resolve, reject) => {
-    markLive = resolve;
-    failLive = reject;
-  });
+  const { live, markLive, failLive } = watchLiveness(socket, events);
   const request = (id: number, method: "mutation" | "subscription", path: string, input: unknown): void =>
     socket.send(JSON.stringify({ id, method, params: { path, input: { json: input } } }));
   const started = (): void => {
@@ -64,13 +59,6 @@ export function openTrpcClient(url: string, roomId: string, username: string, ev
       started();
     }
   });
-  socket.on("error", (error) => {
-    events.onError(error.message);
-    failLive(error);
-  });
-  socket.on("close", (code) => failLive(new Error(`closed with ${code} before it was live`)));
-  // A client that failed is reported by whoever awaits `live`; no unhandled rejection here.
-  live.catch(() => {});
 
   return {
     live,
