@@ -158,24 +158,15 @@ export class RedisBroker implements ChatBroker {
   }
 
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
-    const feed = this.feed(roomId);
-    const queue: EventQueue<ChatMessage> = new EventQueue<ChatMessage>(() => {
-      feed.readers.delete(reader);
-      this.streams.delete(queue);
-      this.release(feed);
-    });
-    const reader = new MessageReader(queue);
-    feed.readers.add(reader);
-    this.streams.add(queue);
-    queue.closeOn(signal);
-    void this.startStream(
-      feed,
-      () => feed.readers.has(reader),
-      () => this.readWindow(roomId),
-      (window) => this.readAfter(roomId, window),
-      (window, tail) => feed.startReader(reader, window, afterId, tail ?? [], new Date(this.clock.now())),
+    return this.openStream(signal, this.feed(roomId), (feed) => feed.readers, MessageReader, (feed, reader, wanted) =>
+      this.startStream(
+        feed,
+        wanted,
+        () => this.readWindow(roomId),
+        (window) => this.readAfter(roomId, window),
+        (window, tail) => feed.startReader(reader, window, afterId, tail ?? [], new Date(this.clock.now())),
+      ),
     );
-    return queue;
   }
 
   async addMember(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
@@ -205,24 +196,15 @@ export class RedisBroker implements ChatBroker {
   }
 
   presence(roomId: RoomId, signal: AbortSignal): AsyncIterable<PresenceEvent> {
-    const feed = this.feed(roomId);
-    const queue: EventQueue<PresenceEvent> = new EventQueue<PresenceEvent>(() => {
-      feed.watchers.delete(watcher);
-      this.streams.delete(queue);
-      this.release(feed);
-    });
-    const watcher = new PresenceWatcher(queue);
-    feed.watchers.add(watcher);
-    this.streams.add(queue);
-    queue.closeOn(signal);
-    void this.startStream(
-      feed,
-      () => feed.watchers.has(watcher),
-      () => this.readSnapshot(roomId),
-      (snapshot) => this.readPresenceSince(roomId, snapshot.version),
-      (snapshot, tail) => feed.startWatcher(watcher, snapshot, tail ?? []),
+    return this.openStream(signal, this.feed(roomId), (feed) => feed.watchers, PresenceWatcher, (feed, watcher, wanted) =>
+      this.startStream(
+        feed,
+        wanted,
+        () => this.readSnapshot(roomId),
+        (snapshot) => this.readPresenceSince(roomId, snapshot.version),
+        (snapshot, tail) => feed.startWatcher(watcher, snapshot, tail ?? []),
+      ),
     );
-    return queue;
   }
 
   async typing(roomId: RoomId, username: string): Promise<void> {
@@ -293,6 +275,31 @@ export class RedisBroker implements ChatBroker {
       this.commands.chatStore(this.prefix, roomId, this.historySize, body, clientIdKey ?? "", CLIENT_MESSAGE_ID_TTL_MS, expiresAt),
     );
     return decodeMessage(roomId, id, body);
+  }
+
+  /**
+   * Opens one of the room's streams on this node: a queue registered in `streamsOf(feed)` until
+   * its reader or the broker ends it, then handed to `start` (with "is it still open?").
+   */
+  private openStream<T, S>(
+    signal: AbortSignal,
+    feed: RoomFeed,
+    streamsOf: (feed: RoomFeed) => Set<S>,
+    Stream: new (queue: EventQueue<T>) => S,
+    start: (feed: RoomFeed, stream: S, wanted: () => boolean) => Promise<void>,
+  ): AsyncIterable<T> {
+    const members = streamsOf(feed);
+    const queue: EventQueue<T> = new EventQueue<T>(() => {
+      members.delete(stream);
+      this.streams.delete(queue);
+      this.release(feed);
+    });
+    const stream = new Stream(queue);
+    members.add(stream);
+    this.streams.add(queue);
+    queue.closeOn(signal);
+    void start(feed, stream, () => members.has(stream));
+    return queue;
   }
 
   /**
