@@ -19,7 +19,7 @@ import { runJoinStorm } from "./scenarios/join-storm.js";
 import { runMemory } from "./scenarios/memory.js";
 import { runSaturation } from "./scenarios/saturation.js";
 import { runSteady } from "./scenarios/steady.js";
-import { checkOursBuilt, repoRoot, TARGET_NAMES, type TargetName } from "./targets.js";
+import { checkOursBuilt, isOurs, repoRoot, TARGET_NAMES, type TargetName } from "./targets.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("../results", import.meta.url));
 /** Where a full run puts the chart that docs/performance.md shows. */
@@ -64,7 +64,7 @@ async function measure(context: ScenarioContext, run: RunResults, scenario: Scen
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options.targets.includes("ours")) checkOursBuilt();
+  if (options.targets.some(isOurs)) checkOursBuilt();
   const startedAt = new Date();
   const machine = describeMachine();
   log(`bench${options.quick ? " --quick (proves it works; too short to judge speed)" : ""}: ${options.runs} run(s) of ${options.scenarios.join(",")} on ${options.targets.join(", ")}`);

@@ -10,17 +10,22 @@ import type { Protocol } from "./load/client.js";
 /** The repository root: every process runs from here. */
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Which server. */
-export type TargetName = "ours" | "raw-ws" | "socketio";
+/** Which server: ours in memory, ours on Redis (scenario e), and the two references. */
+export type TargetName = "ours" | "ours-redis" | "raw-ws" | "socketio";
 
 /** The targets in the order the table shows them. */
-export const TARGET_NAMES: readonly TargetName[] = ["ours", "raw-ws", "socketio"];
+export const TARGET_NAMES: readonly TargetName[] = ["ours", "ours-redis", "raw-ws", "socketio"];
 
 /** How each target is labelled in the table and the chart. */
-export const TARGET_LABELS: Record<TargetName, string> = { ours: "ours", "raw-ws": "raw ws", socketio: "Socket.IO" };
+export const TARGET_LABELS: Record<TargetName, string> = { ours: "ours", "ours-redis": "ours (Redis)", "raw-ws": "raw ws", socketio: "Socket.IO" };
 
 /** The protocol each target's clients speak. */
-export const TARGET_PROTOCOLS: Record<TargetName, Protocol> = { ours: "trpc", "raw-ws": "raw-ws", socketio: "socketio" };
+export const TARGET_PROTOCOLS: Record<TargetName, Protocol> = { ours: "trpc", "ours-redis": "trpc", "raw-ws": "raw-ws", socketio: "socketio" };
+
+/** Whether a target is our server (in memory or on Redis), which takes the bench's env and profiling flags. */
+export function isOurs(name: TargetName): boolean {
+  return name === "ours" || name === "ours-redis";
+}
 
 const OURS_MAIN = fileURLToPath(new URL("../../apps/server/dist/main.js", import.meta.url));
 
@@ -72,12 +77,13 @@ export function checkOursBuilt(): void {
   }
 }
 
-function spawnTarget(name: TargetName, options: StartOptions): Child {
+function spawnTarget(name: TargetName, options: StartOptions, redisUrl: string | null): Child {
   const path = process.env.PATH ?? "";
-  if (name === "ours") {
+  if (isOurs(name)) {
     // Exactly what `npm start` runs (apps/server's `start` script), plus any profiling flags.
     const args = ["--enable-source-maps", ...(options.oursNodeFlags ?? []), OURS_MAIN];
-    return spawnNode({ args, env: { PATH: path, ...OURS_ENV }, cwd: repoRoot });
+    const redis: Record<string, string> = redisUrl === null ? {} : { REDIS_URL: redisUrl };
+    return spawnNode({ args, env: { PATH: path, ...OURS_ENV, ...redis }, cwd: repoRoot });
   }
   const script = fileURLToPath(new URL(`./servers/${name === "raw-ws" ? "raw-ws-server" : "socketio-server"}.ts`, import.meta.url));
   // Loaded through tsx: its loader costs start-up time and a fixed amount of memory, both outside
@@ -85,19 +91,42 @@ function spawnTarget(name: TargetName, options: StartOptions): Child {
   return spawnNode({ args: ["--import", "tsx", script], env: { PATH: path, PORT: "0" }, cwd: repoRoot, ipc: true });
 }
 
-/** Starts a target and waits until it listens. */
+/**
+ * Starts a target and waits until it serves. Ours on Redis gets a fresh `redis-server` of its own
+ * (the one the tests use, on a free port, no persistence), stopped with it; its CPU is Redis's,
+ * not counted in the server's figures.
+ */
 export async function startTarget(name: TargetName, options: StartOptions = {}): Promise<RunningTarget> {
-  const child = spawnTarget(name, options);
+  const redis = name === "ours-redis" ? await (await import("../../packages/api/src/testing/redis-server.js")).startRedisServer() : null;
+  const child = spawnTarget(name, options, redis?.url ?? null);
+  const stop = async (graceMs: number): Promise<void> => {
+    await child.stop(graceMs);
+    await redis?.dispose();
+  };
   const match = await child.waitForLine(/(?:running|listening) at (http:\/\/127\.0\.0\.1:\d+)/, 20_000).catch(async (error: unknown) => {
-    await child.stop(0);
+    await stop(0);
     throw error;
   });
   const origin = match[1] ?? "";
+  // On Redis, ours listens before it has connected: it is ready once /healthz says so.
+  if (redis !== null) await untilHealthy(origin).catch(async (error: unknown) => {
+    await stop(0);
+    throw error;
+  });
   return {
     name,
     origin,
     pid: child.pid,
     // Ours shuts down gracefully on SIGTERM (and writes its CPU profile if asked); give it time.
-    stop: () => child.stop(name === "ours" ? 8000 : 2000),
+    stop: () => stop(isOurs(name) ? 8000 : 2000),
   };
+}
+
+/** Resolves once `origin`'s /healthz answers 200; fails after 20 s. */
+async function untilHealthy(origin: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while ((await fetch(`${origin}/healthz`).then((response) => response.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`${origin}/healthz did not answer 200 within 20 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

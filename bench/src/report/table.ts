@@ -3,7 +3,7 @@
  * spread min–max when there were several runs), then ours ÷ each reference.
  */
 import type { Spread } from "../stats.js";
-import { TARGET_LABELS, type TargetName } from "../targets.js";
+import { isOurs, TARGET_LABELS, type TargetName } from "../targets.js";
 import { FIGURES, type Summary } from "./figures.js";
 
 function number(value: number, digits: number): string {
@@ -17,7 +17,7 @@ function cell(spread: Spread | undefined, digits: number): string {
   return spread.runs > 1 ? `${median} (${number(spread.min, digits)}–${number(spread.max, digits)})` : median;
 }
 
-/** ours ÷ a reference, medians; "–" when either is missing or the reference is zero. */
+/** One target ÷ another, medians; "–" when either is missing or the divisor is zero. */
 export function ratio(ours: Spread | undefined, theirs: Spread | undefined): number {
   if (!ours || !theirs || ours.runs === 0 || theirs.runs === 0 || theirs.median === 0) return Number.NaN;
   return ours.median / theirs.median;
@@ -25,15 +25,18 @@ export function ratio(ours: Spread | undefined, theirs: Spread | undefined): num
 
 /** The table as Markdown (it reads well in a terminal too, and pastes into docs/performance.md). */
 export function renderTable(summary: Summary, targets: readonly TargetName[]): string {
-  const references = targets.filter((target) => target !== "ours");
-  const withOurs = targets.includes("ours");
-  const header = ["figure", ...targets.map((target) => TARGET_LABELS[target]), ...(withOurs ? references.map((target) => `ours/${TARGET_LABELS[target]}`) : [])];
+  // Ours against each reference, and ours on Redis against ours in memory (the issue's Redis target).
+  const pairs: [TargetName, TargetName][] = [
+    ...(targets.includes("ours") ? targets.filter((target) => !isOurs(target)).map((target): [TargetName, TargetName] => ["ours", target]) : []),
+    ...(targets.includes("ours") && targets.includes("ours-redis") ? [["ours-redis", "ours"] as [TargetName, TargetName]] : []),
+  ];
+  const header = ["figure", ...targets.map((target) => TARGET_LABELS[target]), ...pairs.map(([a, b]) => `${TARGET_LABELS[a]}/${TARGET_LABELS[b]}`)];
   const rows = FIGURES.filter((figure) => summary[figure.id]).map((figure) => {
     const row = summary[figure.id] ?? {};
     return [
       `${figure.label} (${figure.unit}, ${figure.better} is better)`,
       ...targets.map((target) => cell(row[target], figure.digits)),
-      ...(withOurs ? references.map((target) => `${number(ratio(row.ours, row[target]), 2)}×`) : []),
+      ...pairs.map(([a, b]) => `${number(ratio(row[a], row[b]), 2)}×`),
     ];
   });
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)));
