@@ -7,6 +7,7 @@ import { type WebSocket, WebSocketServer } from "ws";
 import { createBroker } from "./broker-from-config.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import { createEventEncoder } from "./event-encoder.js";
 import type { Logger } from "./logger.js";
 import { isOriginAllowed } from "./origin.js";
 import { shutdown } from "./shutdown.js";
@@ -103,6 +104,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
+    // JSON text frames as ever; a broadcast's payload is turned into text once, not per subscriber.
+    experimental_encoder: createEventEncoder(),
     // tRPC's heartbeat is a "PING" text message that a client answers with any message
     // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
     // terminated, which ends its subscriptions and starts its rooms' leave grace.
