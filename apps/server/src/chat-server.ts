@@ -198,6 +198,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", (error) => logger.debug("socket_error", { connectionId: connectionIds.get(ws), error: error.message }));
       watchSlowConsumer(ws, {
+        socket,
         maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
         drainMs: config.SLOW_CONSUMER_DRAIN_MS,
         onSlowConsumer: (reason, bufferedAmount) =>

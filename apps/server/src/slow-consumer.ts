@@ -3,6 +3,7 @@
  * buffer on its behalf, without bound, since a chat fans out every message to every reader. Such
  * a connection is closed so that one stalled reader costs a bounded amount of memory.
  */
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 
 /**
@@ -29,6 +30,15 @@ export interface SlowConsumerOptions {
   drainMs: number;
   /** Told once, when the connection is found slow, before it is closed. */
   onSlowConsumer: (reason: SlowConsumerReason, bufferedAmount: number) => void;
+  /**
+   * The TCP socket under `ws`. When given, the sends of one turn of the event loop are held
+   * (`cork()`) and leave together in one write once the turn's I/O callbacks have run, and the
+   * buffer is checked then, once. Otherwise every message to every subscriber is its own
+   * `writev`, and the reader is woken for each: together they cost about a third less CPU per
+   * delivery under load (docs/performance.md, "Profile").
+   * @default undefined: every send is written at once and checked after it
+   */
+  socket?: Pick<Duplex, "cork" | "uncork">;
 }
 
 type SendArgs = Parameters<WebSocket["send"]>;
@@ -38,8 +48,9 @@ type SendCallback = NonNullable<SendArgs[2]>;
  * Watches one server-side socket's send buffer and closes it with `SLOW_CONSUMER_CLOSE_CODE`
  * when it outgrows `maxBytes` or stays non-empty for `drainMs`, then terminates it if even the
  * close cannot be flushed within `drainMs`. Cheap on purpose: it wraps the socket's `send` once,
- * so every send costs a comparison and a write callback, and it keeps at most one timer, armed
- * while the buffer is non-empty, never one per message.
+ * so every send costs a comparison and a shared write callback, and it keeps at most one timer,
+ * armed while the buffer is non-empty, never one per message. With `options.socket`, it also
+ * batches each turn's sends into one write.
  */
 export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): void {
   let drainTimer: NodeJS.Timeout | undefined;
@@ -82,15 +93,41 @@ export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): 
     if (ws.bufferedAmount === 0) stopDrainTimer();
   };
 
+  const { socket } = options;
+  let corked = false;
+  // Runs once per turn that sent anything, in the turn's check phase (`setImmediate`): after every
+  // I/O callback of the turn and the promise jobs they started, so all the broadcasts of the
+  // messages that arrived together join the batch, at the cost of a wait no longer than the turn.
+  const flush = (): void => {
+    corked = false;
+    socket?.uncork();
+    afterSend();
+  };
+
   const send = ws.send.bind(ws);
   ws.send = (data: SendArgs[0], optionsOrCallback?: SendArgs[1] | SendCallback, callback?: SendCallback): void => {
+    // Only a reader that is keeping up is batched: behind a backlog, writes queue in Node anyway,
+    // and each send is checked against `maxBytes` at once, so a lagging reader is caught within
+    // one frame of the limit.
+    if (socket !== undefined && !corked && ws.bufferedAmount === 0) {
+      corked = true;
+      socket.cork();
+      setImmediate(flush);
+    }
     const sendOptions = typeof optionsOrCallback === "function" ? {} : (optionsOrCallback ?? {});
     const done = typeof optionsOrCallback === "function" ? optionsOrCallback : callback;
-    send(data, sendOptions, (error) => {
-      afterWrite();
-      done?.(error);
-    });
-    afterSend();
+    // tRPC never passes a callback: then the socket's one `afterWrite` serves, rather than a new
+    // closure per message sent.
+    const onWritten: SendCallback =
+      done === undefined
+        ? afterWrite
+        : (error) => {
+            afterWrite();
+            done(error);
+          };
+    send(data, sendOptions, onWritten);
+    // Held bytes are not a slow reader's: with a socket, the check waits for `flush`.
+    if (!corked) afterSend();
   };
   ws.once("close", stopDrainTimer);
 }
