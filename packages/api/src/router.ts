@@ -1,10 +1,10 @@
-import { tracked } from "@trpc/server";
 import {
   joinRoomInputSchema,
   onMessageInputSchema,
   roomInputSchema,
   sendMessageInputSchema,
 } from "./schema.js";
+import { trackedById } from "./tracked-by-id.js";
 import { createRouter, procedure, subscriptionProcedure } from "./trpc.js";
 
 // The ws adapter always passes a signal; a server-side caller may not, and then only the
@@ -45,16 +45,16 @@ export const appRouter = createRouter({
    * Every message of a room, system ones included, each tracked by its id so that the client
    * resumes after a reconnect from the last one it saw.
    */
-  onMessage: subscriptionProcedure.input(onMessageInputSchema).subscription(async function* ({ ctx, input, signal }) {
-    for await (const message of ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted)) {
-      yield tracked(message.id, message);
-    }
-  }),
+  onMessage: subscriptionProcedure
+    .input(onMessageInputSchema)
+    .subscription(({ ctx, input, signal }) => trackedById(ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted))),
 
   /** The room's members: a snapshot, then a `join` or `leave` per change, and `typing` signals. */
-  onPresence: subscriptionProcedure.input(roomInputSchema).subscription(async function* ({ ctx, input, signal }) {
-    yield* ctx.broker.presence(input.roomId, signal ?? neverAborted);
-  }),
+  onPresence: subscriptionProcedure
+    .input(roomInputSchema)
+    // The broker's stream as it is: a generator around it would cost memory per subscriber and a
+    // promise per event, for nothing.
+    .subscription(({ ctx, input, signal }) => ctx.broker.presence(input.roomId, signal ?? neverAborted)),
 });
 
 /** The router's type: all a client needs to be typed end to end. */

@@ -1,0 +1,32 @@
+import { isTrackedEnvelope } from "@trpc/server";
+import { describe, expect, it } from "vitest";
+import { EventQueue } from "./domain/event-queue.js";
+import { trackedById } from "./tracked-by-id.js";
+
+describe("trackedById", () => {
+  it("yields each item as a tracked envelope of its id, in order, then ends with the source", async () => {
+    const source = new EventQueue<{ id: string; text: string }>(() => undefined);
+    source.push({ id: "a", text: "one" });
+    source.push({ id: "b", text: "two" });
+    source.close();
+    const seen: unknown[] = [];
+    for await (const envelope of trackedById(source)) {
+      expect(isTrackedEnvelope(envelope)).toBe(true);
+      seen.push([envelope[0], envelope[1]]);
+    }
+    expect(seen).toEqual([
+      ["a", { id: "a", text: "one" }],
+      ["b", { id: "b", text: "two" }],
+    ]);
+  });
+
+  it("passes return() on, so the source detaches when the subscription stops", async () => {
+    let detached = 0;
+    const source = new EventQueue<{ id: string }>(() => detached++);
+    const stream = trackedById(source);
+    const pending = stream.next();
+    await stream.return?.();
+    expect(detached).toBe(1);
+    expect(await pending).toEqual({ done: true, value: undefined });
+  });
+});
