@@ -53,13 +53,21 @@ function backoff(attempt: number): number {
  */
 const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyping", "leaveRoom"]);
 
+/** Refusals that pass by themselves: sent too fast, or the server's message store unreachable for a moment. */
+const RETRY_LATER_CODES: ReadonlySet<unknown> = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
+
+/** The wait when such a refusal names none (the server always does today). */
+const FALLBACK_RETRY_MS = 1000;
+
 /**
- * How long the server asked to wait before trying `error`'s call again: when it limited the rate,
- * or could not reach its message store for a moment; `null` when waiting would not help.
+ * How long to wait before making a failed call again, for a refusal that passes by itself (the
+ * server's `retryAfterMs`); `null` when waiting would not help (bad input, not a member, a lost
+ * socket, a server fault). Reads the error's shape, so it works on anything a call rejects with.
  */
-function retryAfterMs(error: TRPCClientError<AppRouter>): number | null {
-  const code = error.data?.code;
-  return code === "TOO_MANY_REQUESTS" || code === "SERVICE_UNAVAILABLE" ? (error.data?.retryAfterMs ?? null) : null;
+export function retryAfterMs(error: unknown): number | null {
+  const data = typeof error === "object" && error !== null && "data" in error ? error.data : undefined;
+  if (typeof data !== "object" || data === null || !("code" in data) || !RETRY_LATER_CODES.has(data.code)) return null;
+  return "retryAfterMs" in data && typeof data.retryAfterMs === "number" ? data.retryAfterMs : FALLBACK_RETRY_MS;
 }
 
 /** Creates a typed chat client over a WebSocket to `url`. */
@@ -108,7 +116,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         await trpc.joinRoom.mutate({ roomId, username });
         return;
       } catch (error) {
-        const waitMs = error instanceof TRPCClientError ? retryAfterMs(error) : null;
+        const waitMs = retryAfterMs(error);
         if (waitMs === null || closed || opens !== generation || joined.get(roomId) !== username) return;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }

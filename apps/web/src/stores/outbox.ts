@@ -8,7 +8,7 @@
  * Framework-free: the store shows what it is told through `OutboxView`. Nothing here survives a
  * page reload.
  */
-import type { ChatMessage } from "@chat/api/client";
+import { type ChatMessage, retryAfterMs } from "@chat/api/client";
 import { errorMessage } from "../lib/error-message";
 
 /** A message of this tab that the server has not confirmed, as the log shows it. */
@@ -71,30 +71,17 @@ export type SendFailure =
   | { kind: "later"; retryAfterMs: number }
   | { kind: "refused"; reason: string };
 
-/** When the server gives no delay with a "try again later" refusal (it always does today). */
-const FALLBACK_RETRY_MS = 1000;
-
-/**
- * Refusals that pass by themselves, so the same send is made again after a delay: sent too fast,
- * or the server could not reach its message store. Either way nothing was stored, and the retry
- * goes under the same client message id, so it is stored once whatever happened.
- */
-const RETRY_LATER_CODES: ReadonlySet<unknown> = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
-
 /**
  * Sorts a failed send: the socket closed under it (its fate unknown: send again), refused for
- * now (sent too fast, or the server's store unreachable: wait as told), or refused by the server
- * for anything else, which sending the same input again would not change (bad input, not a
- * member, a server fault): the user decides.
+ * now (sent too fast, or the server's store unreachable: wait as told; nothing was stored, and
+ * the retry goes under the same client message id), or refused by the server for anything else,
+ * which sending the same input again would not change (bad input, not a member, a server fault):
+ * the user decides.
  */
 export function classifySendFailure(error: unknown): SendFailure {
-  const data = field(error, "data");
-  const code = field(data, "code");
-  if (RETRY_LATER_CODES.has(code)) {
-    const retryAfterMs = field(data, "retryAfterMs");
-    return { kind: "later", retryAfterMs: typeof retryAfterMs === "number" ? retryAfterMs : FALLBACK_RETRY_MS };
-  }
-  if (code === undefined && lostSocket(field(error, "cause"))) return { kind: "connection" };
+  const waitMs = retryAfterMs(error);
+  if (waitMs !== null) return { kind: "later", retryAfterMs: waitMs };
+  if (field(field(error, "data"), "code") === undefined && lostSocket(field(error, "cause"))) return { kind: "connection" };
   return { kind: "refused", reason: errorMessage(error) };
 }
 
