@@ -128,12 +128,12 @@ describe("the published @chat/api package", () => {
     expect(JSON.parse(consumer.stdout)).toEqual({ roomId: "packed", isDate: true });
   });
 
-  it("exports only createChatClient at run time from @chat/api/client", async () => {
+  it("exports only createChatClient and retryAfterMs at run time from @chat/api/client", async () => {
     // `-e` resolves bare imports from the working directory: the consumer project.
     const script = 'console.log(Object.keys(await import("@chat/api/client")).join(","))';
     const probe = spawnNode(["--input-type=module", "-e", script], {}, project);
 
     expect(await probe.exited).toEqual({ code: 0, signal: null });
-    expect(probe.stdout.trim()).toBe("createChatClient");
+    expect(probe.stdout.trim()).toBe("createChatClient,retryAfterMs");
   });
 });
