@@ -1,18 +1,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock } from "@chat/api";
-import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
+import { appRouter, type ChatBroker, type Clock, createContextFactory, systemClock } from "@chat/api";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createBroker } from "./broker-from-config.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
-import { createEventEncoder } from "./event-encoder.js";
 import type { Logger } from "./logger.js";
 import { isOriginAllowed } from "./origin.js";
 import { shutdown } from "./shutdown.js";
 import { watchSlowConsumer } from "./slow-consumer.js";
 import { createStaticHandler } from "./static-files.js";
+import { applyWsTransport } from "./ws-transport.js";
 
 /** The endpoint path of tRPC over WebSocket. */
 export const TRPC_PATH = "/trpc";
@@ -95,27 +94,18 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   // Each socket's session id, so that transport events (slow consumer, socket error) carry the
   // `connectionId` that its `connect` line did.
   const connectionIds = new WeakMap<WebSocket, string>();
-  const createContext = (connection: CreateWSSContextFnOptions & Parameters<typeof createSessionContext>[0]): ChatContext => {
-    const context = createSessionContext(connection);
-    connectionIds.set(connection.res, context.session.id);
-    return context;
-  };
 
-  const handler = applyWSSHandler({
-    wss,
+  const transport = applyWsTransport(wss, {
     router: appRouter,
-    // JSON text frames as ever; a broadcast's payload is turned into text once, not per subscriber.
-    experimental_encoder: createEventEncoder(),
     // tRPC's heartbeat is a "PING" text message that a client answers with any message
     // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
     // terminated, which ends its subscriptions and starts its rooms' leave grace.
-    keepAlive: { enabled: true, pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
-    createContext: (opts) => {
-      // What this connection may do, and how to cut it off (1008) once it keeps flooding;
-      // `createContext` hands this whole object on to the session factory.
-      const connection: typeof opts & Parameters<typeof createSessionContext>[0] = {
-        ...opts,
-        disconnect: (code, reason) => opts.res.close(code, reason),
+    keepAlive: { pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
+    createContext: ({ ws, req, signal }) => {
+      const context = createSessionContext({
+        signal,
+        // How to cut this connection off (1008) once it keeps flooding.
+        disconnect: (code, reason) => ws.close(code, reason),
         limits: {
           joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
           typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
@@ -123,15 +113,15 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
           maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
           strikes: config.RATE_LIMIT_STRIKES,
         },
-      };
-      const context = createContext(connection);
+      });
       const connectionId = context.session.id;
-      logger.info("connect", { connectionId, ip: opts.req.socket.remoteAddress });
-      opts.res.once("close", (code: number) => logger.info("close", { connectionId, code }));
+      connectionIds.set(ws, connectionId);
+      logger.info("connect", { connectionId, ip: req.socket.remoteAddress });
+      ws.once("close", (code: number) => logger.info("close", { connectionId, code }));
       return context;
     },
     onError: ({ error, path, type, ctx }) => {
-      const connectionId = ctx?.session.id;
+      const connectionId = ctx.session.id;
       if (error.code === "TOO_MANY_REQUESTS") logger.warn("rate_limited", { connectionId, path });
       else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });
       else logger.debug("procedure_refused", { connectionId, path, code: error.code });
@@ -236,7 +226,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     close: () => {
       // Synchronously, so that no upgrade is accepted once `close()` has been called.
       draining = true;
-      return (closing ??= shutdown({ http, wss, broadcastReconnectNotification: handler.broadcastReconnectNotification, broker, logger }));
+      return (closing ??= shutdown({ http, wss, broadcastReconnectNotification: transport.broadcastReconnectNotification, broker, logger }));
     },
   };
 }

@@ -21,7 +21,7 @@ export const SHUTDOWN_GRACE_MS = 2000;
 export interface ShutdownTargets {
   http: Server;
   wss: WebSocketServer;
-  /** tRPC's `broadcastReconnectNotification`. */
+  /** Asks every client to reconnect (`WsTransport.broadcastReconnectNotification`). */
   broadcastReconnectNotification: () => void;
   broker: ChatBroker;
   logger: Logger;

@@ -116,7 +116,7 @@ export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): 
     }
     const sendOptions = typeof optionsOrCallback === "function" ? {} : (optionsOrCallback ?? {});
     const done = typeof optionsOrCallback === "function" ? optionsOrCallback : callback;
-    // tRPC never passes a callback: then the socket's one `afterWrite` serves, rather than a new
+    // The transport never passes a callback: then the socket's one `afterWrite` serves, rather than a new
     // closure per message sent.
     const onWritten: SendCallback =
       done === undefined

@@ -24,10 +24,10 @@ describe("createContextFactory", () => {
       ...overrides,
     });
 
-  /** A connection as the WebSocket adapter presents it, and the means to close it. */
-  const connection = (): { info: { signal: AbortSignal }; close(): void } => {
+  /** A connection as the WebSocket transport presents it, and the means to close it. */
+  const connection = (): { signal: AbortSignal; close(): void } => {
     const controller = new AbortController();
-    return { info: { signal: controller.signal }, close: () => controller.abort() };
+    return { signal: controller.signal, close: () => controller.abort() };
   };
 
   const texts = async (roomId: string): Promise<string[]> =>

@@ -37,8 +37,8 @@ export interface PerConnectionLimits extends SessionLimits {
 
 /** The transport's view of a new connection. */
 export interface ConnectionInfo {
-  /** Its `signal` aborts when the connection closes. */
-  info: { signal: AbortSignal };
+  /** Aborts when the connection closes. */
+  signal: AbortSignal;
   /**
    * Closes the connection with a WebSocket close code and reason. Without it, a flooding
    * connection is still refused call by call, but never cut off.
@@ -49,13 +49,13 @@ export interface ConnectionInfo {
 }
 
 /**
- * Returns the `createContext` for tRPC's WebSocket adapter: one session per connection, which
+ * Returns the `createContext` for the WebSocket transport: one session per connection, which
  * leaves its rooms `leaveGraceMs` after the connection closes, and is disconnected once it keeps
  * flooding after being told to wait.
  */
 export function createContextFactory(deps: ChatContextDeps): (connection: ConnectionInfo) => ChatContext {
   const leaveGraceMs = deps.leaveGraceMs ?? 3000;
-  return ({ info, disconnect, limits = {} }) => {
+  return ({ signal, disconnect, limits = {} }) => {
     const { strikes: limit = 20, strikeWindowMs: windowMs = 10_000, ...sessionLimits } = limits;
     const session = new ChatSession(randomUUID(), deps, sessionLimits);
     const strikes = new StrikeWindow({ limit, windowMs }, deps.clock);
@@ -66,7 +66,7 @@ export function createContextFactory(deps: ChatContextDeps): (connection: Connec
       // On the next turn, so the refusal that tipped it over is answered before the close.
       setImmediate(() => disconnect?.(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON));
     };
-    info.signal.addEventListener(
+    signal.addEventListener(
       "abort",
       () => {
         const leave = (): void => {

@@ -15,6 +15,7 @@ export {
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
+export { isPushStream, type PushStream } from "./domain/push-stream.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export type { RateLimitOptions } from "./domain/rate-limit.js";

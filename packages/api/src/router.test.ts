@@ -13,7 +13,7 @@ describe("appRouter, called through a tRPC client", () => {
   const connect = (): ReturnType<typeof localClient> =>
     localClient(
       createContextFactory({ broker, clock, sendRate: { burst: 2, perSecond: 1 }, onBackgroundError: () => undefined })({
-        info: { signal: new AbortController().signal },
+        signal: new AbortController().signal,
       }),
     );
 

@@ -7,7 +7,7 @@ import {
 import { trackedById } from "./tracked-by-id.js";
 import { createRouter, procedure, subscriptionProcedure } from "./trpc.js";
 
-// The ws adapter always passes a signal; a server-side caller may not, and then only the
+// The WebSocket transport always passes a signal; a server-side caller may not, and then only the
 // consumer's `return()` ends the stream.
 const neverAborted = new AbortController().signal;
 

@@ -29,4 +29,30 @@ describe("trackedById", () => {
     expect(detached).toBe(1);
     expect(await pending).toEqual({ done: true, value: undefined });
   });
+
+  it("pushes tracked envelopes through when the source can push, and ends with it", () => {
+    const source = new EventQueue<{ id: string }>(() => undefined);
+    source.push({ id: "a" });
+    const stream = trackedById(source);
+    const seen: unknown[] = [];
+    let ended = false;
+    expect(stream.listen).toBeTypeOf("function");
+    stream.listen?.(
+      (envelope) => {
+        expect(isTrackedEnvelope(envelope)).toBe(true);
+        seen.push(envelope[0]);
+      },
+      () => {
+        ended = true;
+      },
+    );
+    source.push({ id: "b" });
+    source.close();
+    expect({ seen, ended }).toEqual({ seen: ["a", "b"], ended: true });
+  });
+
+  it("cannot be pushed to when its source cannot", () => {
+    const source: AsyncIterable<{ id: string }> = { [Symbol.asyncIterator]: () => new EventQueue<{ id: string }>(() => undefined) };
+    expect(trackedById(source).listen).toBeUndefined();
+  });
 });

@@ -1,12 +1,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
 import { ZodError, z } from "zod";
 import type { ChatContext } from "./context.js";
 import { ChatError, type ChatErrorReason } from "./domain/errors.js";
-import { createSerializeOnceTransformer } from "./wire/serialize-once-transformer.js";
 
 const t = initTRPC.context<ChatContext>().create({
-  // superjson on the wire; a broadcast event is serialised once, not once per subscriber.
-  transformer: createSerializeOnceTransformer(),
+  transformer: superjson,
   // Never send stack traces to clients; the server logs them.
   isDev: false,
   errorFormatter({ shape, error }) {

@@ -126,4 +126,65 @@ describe("EventQueue", () => {
     }
     expect(getEventListeners(shutdown.signal, "abort")).toHaveLength(0);
   });
+
+  describe("listen", () => {
+    it("hands over what waits at once, then each value as it is pushed, in order", () => {
+      const { queue } = countingQueue<number>();
+      queue.push(1);
+      queue.push(2);
+      const seen: number[] = [];
+      queue.listen((value) => seen.push(value), () => seen.push(-1));
+      expect(seen).toEqual([1, 2]);
+      queue.push(3);
+      expect(seen).toEqual([1, 2, 3]);
+      expect(queue.pending).toBe(0);
+    });
+
+    it("keeps the order when the sink itself pushes while the waiting values are handed over", () => {
+      const { queue } = countingQueue<number>();
+      queue.push(1);
+      queue.push(2);
+      const seen: number[] = [];
+      queue.listen(
+        (value) => {
+          seen.push(value);
+          if (value === 1) queue.push(3);
+        },
+        () => undefined,
+      );
+      expect(seen).toEqual([1, 2, 3]);
+    });
+
+    it("calls onEnd once when the queue closes, runs onClose, and hands over nothing after", () => {
+      const { queue, closes } = countingQueue<number>();
+      const seen: number[] = [];
+      let ends = 0;
+      queue.listen((value) => seen.push(value), () => ends++);
+      queue.close();
+      queue.close();
+      queue.push(1);
+      expect({ seen, ends, closes: closes() }).toEqual({ seen: [], ends: 1, closes: 1 });
+    });
+
+    it("ends a listener at once on a queue that has already ended, after what it held", () => {
+      const { queue } = countingQueue<number>();
+      queue.push(1);
+      queue.close();
+      const seen: number[] = [];
+      queue.listen((value) => seen.push(value), () => seen.push(-1));
+      expect(seen).toEqual([1, -1]);
+    });
+
+    it("ends the listener when the signal given to closeOn aborts", () => {
+      const { queue } = countingQueue<number>();
+      const controller = new AbortController();
+      queue.closeOn(controller.signal);
+      let ended = false;
+      queue.listen(() => undefined, () => {
+        ended = true;
+      });
+      controller.abort();
+      expect(ended).toBe(true);
+    });
+  });
 });

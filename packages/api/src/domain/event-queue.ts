@@ -1,13 +1,18 @@
+import type { PushStream } from "./push-stream.js";
+
 /**
- * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it.
- * It replaces `events.on()`, which allocates two 2,048-slot buffers (~35 KiB) per subscription;
- * this one holds an array and at most one pending promise.
+ * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it,
+ * or one `listen` callback receives each value as it is pushed. It replaces `events.on()`, which
+ * allocates two 2,048-slot buffers (~35 KiB) per subscription; this one holds an array and at
+ * most one pending promise.
  */
-export class EventQueue<T> implements AsyncIterableIterator<T> {
+export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private done = false;
   private detach: (() => void) | null = null;
+  private sink: ((value: T) => void) | null = null;
+  private onEnd: (() => void) | null = null;
 
   /**
    * @param onClose runs once when the queue ends (consumer `return()`, `close()` or the signal
@@ -31,6 +36,10 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** Delivers `value` to the consumer, or buffers it until the consumer asks. */
   readonly push = (value: T): void => {
     if (this.done) return;
+    if (this.sink !== null) {
+      this.sink(value);
+      return;
+    }
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = null;
@@ -43,6 +52,20 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** How many values wait for the consumer. */
   get pending(): number {
     return this.buffer.length;
+  }
+
+  listen(sink: (value: T) => void, onEnd: () => void): void {
+    const waiting = this.buffer;
+    // Indexed, not iterated once: a value pushed by `sink` itself lands in `waiting` and is
+    // handed over in its turn, after the ones before it.
+    for (let index = 0; index < waiting.length; index++) sink(waiting[index] as T);
+    this.buffer = [];
+    if (this.done) {
+      onEnd();
+      return;
+    }
+    this.sink = sink;
+    this.onEnd = onEnd;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -75,5 +98,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.({ value: undefined, done: true });
+    const onEnd = this.onEnd;
+    this.sink = null;
+    this.onEnd = null;
+    onEnd?.();
   }
 }
