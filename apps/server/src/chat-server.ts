@@ -162,7 +162,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   }
 
   http.on("upgrade", (req, socket, head) => {
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroySocket);
     const ip = req.socket.remoteAddress ?? "unknown";
     if (pathOf(req) !== TRPC_PATH) {
       refuseUpgrade(socket, "404 Not Found");
@@ -184,19 +184,25 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return;
     }
     // The slot is held from the handshake until the TCP connection is gone, however it ends.
-    socket.once("close", () => slot.release());
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("error", (error) => logger.debug("socket_error", { connectionId: connectionIds.get(ws), error: error.message }));
-      watchSlowConsumer(ws, {
-        socket,
-        maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
-        drainMs: config.SLOW_CONSUMER_DRAIN_MS,
-        onSlowConsumer: (reason, bufferedAmount) =>
-          logger.warn("slow_consumer", { connectionId: connectionIds.get(ws), reason, bufferedAmount }),
-      });
-      wss.emit("connection", ws, req);
-    });
+    socket.once("close", slot.release);
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket));
   });
+
+  /**
+   * Watches a new socket and hands it to the transport. Apart from the upgrade handler so that
+   * the listeners made here, which live as long as the socket, do not keep the upgrade's request
+   * (its headers and buffers) alive with them.
+   */
+  function accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
+    ws.on("error", (error) => logger.debug("socket_error", { connectionId: connectionIds.get(ws), error: error.message }));
+    watchSlowConsumer(ws, {
+      socket,
+      maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
+      drainMs: config.SLOW_CONSUMER_DRAIN_MS,
+      onSlowConsumer: (reason, bufferedAmount) => logger.warn("slow_consumer", { connectionId: connectionIds.get(ws), reason, bufferedAmount }),
+    });
+    wss.emit("connection", ws, req);
+  }
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -229,6 +235,14 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return (closing ??= shutdown({ http, wss, broadcastReconnectNotification: transport.broadcastReconnectNotification, broker, logger }));
     },
   };
+}
+
+/**
+ * A socket's `error` listener. Not a closure: one made in the upgrade handler would keep that
+ * handler's variables, the request among them, alive as long as the socket.
+ */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 /** The request's path without its query string. */

@@ -95,9 +95,7 @@ export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): 
 
   const { socket } = options;
   let corked = false;
-  // Runs once per turn that sent anything, in the turn's check phase (`setImmediate`): after every
-  // I/O callback of the turn and the promise jobs they started, so all the broadcasts of the
-  // messages that arrived together join the batch, at the cost of a wait no longer than the turn.
+  // Runs once per turn that sent anything, at the end of the turn (`flushAtEndOfTurn`).
   const flush = (): void => {
     corked = false;
     socket?.uncork();
@@ -112,7 +110,7 @@ export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): 
     if (socket !== undefined && !corked && ws.bufferedAmount === 0) {
       corked = true;
       socket.cork();
-      setImmediate(flush);
+      flushAtEndOfTurn(flush);
     }
     const sendOptions = typeof optionsOrCallback === "function" ? {} : (optionsOrCallback ?? {});
     const done = typeof optionsOrCallback === "function" ? optionsOrCallback : callback;
@@ -130,4 +128,23 @@ export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): 
     if (!corked) afterSend();
   };
   ws.once("close", stopDrainTimer);
+}
+
+/** The flushes of the sockets corked in this turn of the event loop. */
+let flushes: (() => void)[] = [];
+
+/**
+ * Runs `flush` in this turn's check phase (`setImmediate`): after every I/O callback of the turn
+ * and the promise jobs they started, so all the broadcasts of the messages that arrived together
+ * join the batch, at the cost of a wait no longer than the turn. One immediate serves every
+ * socket: a broadcast to a room of 500 would otherwise schedule 500.
+ */
+function flushAtEndOfTurn(flush: () => void): void {
+  if (flushes.push(flush) === 1) setImmediate(flushAll);
+}
+
+function flushAll(): void {
+  const due = flushes;
+  flushes = [];
+  for (const flush of due) flush();
 }

@@ -9,10 +9,11 @@
  * subscriber, which was about half the CPU of a delivery, and its per-subscription state was most
  * of the memory of an idle connection (docs/performance.md, "Profile"). Here a stream that can be
  * pushed to (`isPushStream`, as both brokers' are) has each event written to the socket the moment
- * it is emitted, its text made once per event (`createEventText`); any other stream is iterated.
+ * it is emitted, its frame made once per event (`createEventFrames`); any other stream is
+ * iterated. Connections and subscriptions are classes, not nests of closures: there are thousands.
  */
 import type { IncomingMessage } from "node:http";
-import { isPushStream } from "@chat/api";
+import { isPushStream, type StreamListener } from "@chat/api";
 import {
   type AnyTRPCRouter,
   callTRPCProcedure,
@@ -25,7 +26,7 @@ import {
 import { handleKeepAlive } from "@trpc/server/adapters/ws";
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from "@trpc/server/rpc";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
-import { createEventText } from "./event-text.js";
+import { createEventFrames } from "./event-frames.js";
 
 /** A request's id, as the client chose it. */
 type RequestId = number | string;
@@ -36,6 +37,12 @@ interface Call {
   path: string | undefined;
   input: unknown;
 }
+
+/** A call of a procedure. */
+type ProcedureCall = Call & { type: "query" | "mutation" | "subscription"; path: string };
+
+/** A call of a subscription. */
+type SubscriptionCall = ProcedureCall & { type: "subscription" };
 
 /** A failure, for the server's log: answered to a client, or one that no request waits for. */
 export interface TransportError<TContext> {
@@ -65,160 +72,226 @@ export interface WsTransport {
 /** What `@trpc/client` reconnects on. */
 const RECONNECT_NOTIFICATION = JSON.stringify({ id: null, method: "reconnect" });
 
+/** An event's frame is UTF-8 text already: `ws` is told so rather than left to guess "binary". */
+const AS_TEXT = { binary: false } as const;
+
+/** A failure that belongs to no request. */
+const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined };
+
 /** Serves `options.router` on every connection `wss` accepts. */
 export function applyWsTransport<TRouter extends AnyTRPCRouter>(wss: WebSocketServer, options: WsTransportOptions<TRouter>): WsTransport {
-  const config = options.router._def._config;
-  const eventText = createEventText(config.transformer);
-  wss.on("connection", (ws, req) => serveConnection(ws, req));
+  const shared: Shared<inferRouterContext<TRouter>> = { ...options, eventFrame: createEventFrames(options.router._def._config.transformer) };
+  wss.on("connection", (ws, req) => new Connection(shared, ws, req));
   return {
     broadcastReconnectNotification: () => {
       for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(RECONNECT_NOTIFICATION);
     },
   };
+}
 
-  function serveConnection(ws: WebSocket, req: IncomingMessage): void {
-    const closed = new AbortController();
-    const ctx = options.createContext({ ws, req, signal: closed.signal });
-    const subscriptions = new Map<RequestId, AbortController>();
-    // A client made with `connectionParams` sends them first; no context here reads them.
-    let connectionParamsDue = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
-    handleKeepAlive(ws, options.keepAlive.pingMs, options.keepAlive.pongWaitMs);
+/** What every connection of one transport uses. */
+interface Shared<TContext> {
+  router: AnyTRPCRouter;
+  createContext(connection: { ws: WebSocket; req: IncomingMessage; signal: AbortSignal }): TContext;
+  onError(report: TransportError<TContext>): void;
+  keepAlive: { pingMs: number; pongWaitMs: number };
+  eventFrame: (envelope: string, value: unknown) => Buffer;
+}
 
-    const respond = (message: TRPCResponseMessage): void => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(transformTRPCResponse(config, message)));
-    };
-    const report = (cause: unknown, call: Call): TRPCError => {
-      const error = getTRPCErrorFromUnknown(cause);
-      options.onError({ error, type: call.type, path: call.path, ctx });
-      return error;
-    };
-    const fail = (id: RequestId | null, jsonrpc: "2.0" | undefined, cause: unknown, call: Call): void => {
-      const error = report(cause, call);
-      respond({ id, jsonrpc, error: getTRPCErrorShape({ config, error, ...call, ctx }) });
-    };
-    const unknownCall: Call = { type: "unknown", path: undefined, input: undefined };
+/** One socket: its context, its open subscriptions, and the requests it sends. */
+class Connection<TContext> {
+  private readonly closed = new AbortController();
+  private readonly ctx: TContext;
+  private readonly subscriptions = new Map<RequestId, Subscription<TContext>>();
+  /** A client made with `connectionParams` sends them first; no context here reads them. */
+  private connectionParamsDue: boolean;
 
-    ws.on("message", (data, isBinary) => {
-      // A listener that threw would throw inside `ws`'s socket handling, and take the process down.
-      try {
-        receive(data, isBinary);
-      } catch (cause) {
-        report(cause, unknownCall);
-      }
-    });
-    ws.once("close", () => {
-      for (const stop of subscriptions.values()) stop.abort();
-      subscriptions.clear();
-      closed.abort();
-    });
+  constructor(
+    readonly shared: Shared<TContext>,
+    readonly ws: WebSocket,
+    req: IncomingMessage,
+  ) {
+    this.ctx = shared.createContext({ ws, req, signal: this.closed.signal });
+    this.connectionParamsDue = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
+    handleKeepAlive(ws, shared.keepAlive.pingMs, shared.keepAlive.pongWaitMs);
+    ws.on("message", (data, isBinary) => this.receive(data, isBinary));
+    ws.once("close", () => this.close());
+  }
 
-    function receive(data: RawData, isBinary: boolean): void {
+  /** Sends a response, unless the socket is no longer open. */
+  respond(message: TRPCResponseMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(transformTRPCResponse(this.shared.router._def._config, message)));
+  }
+
+  /** Tells the server's log of a failure; returns it as a `TRPCError`. */
+  report(cause: unknown, call: Call): TRPCError {
+    const error = getTRPCErrorFromUnknown(cause);
+    this.shared.onError({ error, type: call.type, path: call.path, ctx: this.ctx });
+    return error;
+  }
+
+  /** Reports a failure and answers the request with its error shape. */
+  fail(id: RequestId | null, jsonrpc: "2.0" | undefined, cause: unknown, call: Call): void {
+    const error = this.report(cause, call);
+    this.respond({ id, jsonrpc, error: getTRPCErrorShape({ config: this.shared.router._def._config, error, ...call, ctx: this.ctx }) });
+  }
+
+  /** Calls a procedure for this connection. */
+  call(call: ProcedureCall, signal: AbortSignal, batchIndex: number): Promise<unknown> {
+    const { router } = this.shared;
+    return callTRPCProcedure({ router, path: call.path, getRawInput: async () => call.input, ctx: this.ctx, type: call.type, signal, batchIndex });
+  }
+
+  /** Forgets a subscription that has ended. */
+  forget(subscription: Subscription<TContext>): void {
+    if (this.subscriptions.get(subscription.id) === subscription) this.subscriptions.delete(subscription.id);
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    // A listener that threw would throw inside `ws`'s socket handling, and take the process down.
+    try {
       const text = isBinary ? null : data.toString();
       if (text === "PONG") return;
       if (text === "PING") {
-        ws.send("PONG");
+        this.ws.send("PONG");
         return;
       }
-      if (connectionParamsDue) {
-        connectionParamsDue = false;
+      if (this.connectionParamsDue) {
+        this.connectionParamsDue = false;
         return;
       }
-      parse(text)?.forEach(handle);
+      this.parse(text)?.forEach((request, batchIndex) => this.handle(request, batchIndex));
+    } catch (cause) {
+      this.report(cause, UNKNOWN_CALL);
     }
+  }
 
-    /** The requests in a text frame, or null (and the client told) when it holds none. */
-    function parse(text: string | null): TRPCClientOutgoingMessage[] | null {
-      try {
-        if (text === null) throw new Error("Binary frames are not part of the protocol; requests are JSON text.");
-        const json: unknown = JSON.parse(text);
-        return (Array.isArray(json) ? json : [json]).map((raw) => parseTRPCMessage(raw, config.transformer));
-      } catch (cause) {
-        fail(null, undefined, new TRPCError({ code: "PARSE_ERROR", cause }), unknownCall);
-        return null;
-      }
+  /** The requests in a text frame, or null (and the client told) when it holds none. */
+  private parse(text: string | null): TRPCClientOutgoingMessage[] | null {
+    try {
+      if (text === null) throw new Error("Binary frames are not part of the protocol; requests are JSON text.");
+      const json: unknown = JSON.parse(text);
+      return (Array.isArray(json) ? json : [json]).map((raw) => parseTRPCMessage(raw, this.shared.router._def._config.transformer));
+    } catch (cause) {
+      this.fail(null, undefined, new TRPCError({ code: "PARSE_ERROR", cause }), UNKNOWN_CALL);
+      return null;
     }
+  }
 
-    function handle(request: TRPCClientOutgoingMessage, batchIndex: number): void {
-      const { id, jsonrpc } = request;
-      if (id === null) {
-        fail(null, jsonrpc, new TRPCError({ code: "PARSE_ERROR", message: "`id` is required" }), unknownCall);
-        return;
-      }
-      if (request.method === "subscription.stop") {
-        subscriptions.get(id)?.abort();
-        return;
-      }
-      const { path, lastEventId } = request.params;
-      const call = { type: request.method, path, input: withLastEventId(request.params.input, lastEventId) };
-      if (request.method === "subscription") subscribe(id, jsonrpc, call, batchIndex);
-      else
-        callTRPCProcedure({ router: options.router, path, getRawInput: async () => call.input, ctx, type: request.method, signal: closed.signal, batchIndex }).then(
-          (data: unknown) => respond({ id, jsonrpc, result: { type: "data", data } }),
-          (cause: unknown) => fail(id, jsonrpc, cause, call),
-        );
+  private handle(request: TRPCClientOutgoingMessage, batchIndex: number): void {
+    const { id, jsonrpc } = request;
+    if (id === null) {
+      this.fail(null, jsonrpc, new TRPCError({ code: "PARSE_ERROR", message: "`id` is required" }), UNKNOWN_CALL);
+      return;
     }
-
-    function subscribe(id: RequestId, jsonrpc: "2.0" | undefined, call: Call & { path: string }, batchIndex: number): void {
-      if (subscriptions.has(id)) {
-        fail(id, jsonrpc, new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` }), call);
-        return;
-      }
-      const stop = new AbortController();
-      subscriptions.set(id, stop);
-      const envelope = `{"id":${JSON.stringify(id)}${jsonrpc === undefined ? "" : `,"jsonrpc":"2.0"`},"result":`;
-      // Runs inside the broker's fan-out when the stream pushes: it must not throw into it.
-      const deliver = (value: unknown): void => {
-        if (ws.readyState !== ws.OPEN) return;
-        try {
-          ws.send(envelope + eventText(value));
-        } catch (cause) {
-          report(cause, call);
-        }
-      };
-      const finish = (): void => {
-        if (subscriptions.get(id) === stop) subscriptions.delete(id);
-        respond({ id, jsonrpc, result: { type: "stopped" } });
-      };
-
-      callTRPCProcedure({ router: options.router, path: call.path, getRawInput: async () => call.input, ctx, type: "subscription", signal: stop.signal, batchIndex })
-        .then(async (stream: unknown) => {
-          if (!isAsyncIterable(stream)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${call.path} did not return an async iterable` });
-          const iterator = stream[Symbol.asyncIterator]();
-          // Whatever the stream does with the signal, stopping ends it, and with it the subscription.
-          const end = (): void => {
-            iterator.return?.().catch((cause: unknown) => report(cause, call));
-          };
-          if (stop.signal.aborted || ws.readyState !== ws.OPEN) {
-            stop.abort();
-            end();
-            finish();
-            return;
-          }
-          stop.signal.addEventListener("abort", end, { once: true });
-          respond({ id, jsonrpc, result: { type: "started" } });
-          if (isPushStream(stream)) {
-            stream.listen(deliver, finish);
-            return;
-          }
-          await pull(iterator, stop.signal, deliver);
-          finish();
-        })
-        .catch((cause: unknown) => {
-          if (subscriptions.get(id) === stop) subscriptions.delete(id);
-          stop.abort();
-          fail(id, jsonrpc, cause, call);
-        });
+    if (request.method === "subscription.stop") {
+      this.subscriptions.get(id)?.stop();
+      return;
     }
+    const { path, lastEventId } = request.params;
+    const input = withLastEventId(request.params.input, lastEventId);
+    if (request.method === "subscription") {
+      this.subscribe(id, jsonrpc, { type: "subscription", path, input }, batchIndex);
+      return;
+    }
+    const call = { type: request.method, path, input };
+    this.call(call, this.closed.signal, batchIndex).then(
+      (data: unknown) => this.respond({ id, jsonrpc, result: { type: "data", data } }),
+      (cause: unknown) => this.fail(id, jsonrpc, cause, call),
+    );
+  }
+
+  private subscribe(id: RequestId, jsonrpc: "2.0" | undefined, call: SubscriptionCall, batchIndex: number): void {
+    if (this.subscriptions.has(id)) {
+      this.fail(id, jsonrpc, new TRPCError({ code: "BAD_REQUEST", message: `Duplicate id ${id}` }), call);
+      return;
+    }
+    const subscription = new Subscription(this, id, jsonrpc, call);
+    this.subscriptions.set(id, subscription);
+    void subscription.start(batchIndex);
+  }
+
+  private close(): void {
+    for (const subscription of this.subscriptions.values()) subscription.stop();
+    this.subscriptions.clear();
+    this.closed.abort();
   }
 }
 
-/** Hands `iterator`'s values to `deliver` until it ends or `signal` aborts; rejects with its failure. */
-async function pull(iterator: AsyncIterator<unknown>, signal: AbortSignal, deliver: (value: unknown) => void): Promise<void> {
+/** One open subscription: where its events go, and how it stops. */
+class Subscription<TContext> implements StreamListener<unknown> {
+  /** Aborted when the client stops the subscription or the connection closes. */
+  private readonly stopped = new AbortController();
+  private iterator: AsyncIterator<unknown> | null = null;
+  /** The start of each of its event frames, up to the `result`. */
+  private readonly envelope: string;
+
+  constructor(
+    private readonly connection: Connection<TContext>,
+    readonly id: RequestId,
+    private readonly jsonrpc: "2.0" | undefined,
+    private readonly request: SubscriptionCall,
+  ) {
+    this.envelope = `{"id":${JSON.stringify(id)}${jsonrpc === undefined ? "" : `,"jsonrpc":"2.0"`},"result":`;
+  }
+
+  /** Calls the procedure and sends its stream's events until it ends or is stopped; failures are answered. */
+  async start(batchIndex: number): Promise<void> {
+    const { connection, stopped, id, jsonrpc } = this;
+    try {
+      const stream = await connection.call(this.request, stopped.signal, batchIndex);
+      if (!isAsyncIterable(stream)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${this.request.path} did not return an async iterable` });
+      this.iterator = stream[Symbol.asyncIterator]();
+      if (stopped.signal.aborted || connection.ws.readyState !== connection.ws.OPEN) {
+        this.stop();
+        this.onEnd();
+        return;
+      }
+      connection.respond({ id, jsonrpc, result: { type: "started" } });
+      if (isPushStream(stream)) {
+        stream.listen(this);
+        return;
+      }
+      await pull(this.iterator, stopped.signal, this);
+      this.onEnd();
+    } catch (cause) {
+      connection.forget(this);
+      stopped.abort();
+      connection.fail(id, jsonrpc, cause, this.request);
+    }
+  }
+
+  /** Ends the subscription, whatever its stream does with the signal. */
+  stop(): void {
+    this.stopped.abort();
+    this.iterator?.return?.().catch((cause: unknown) => this.connection.report(cause, this.request));
+  }
+
+  /** Sends an event. Runs inside the broker's fan-out when the stream pushes: it must not throw into it. */
+  onValue(value: unknown): void {
+    const { ws, shared } = this.connection;
+    if (ws.readyState !== ws.OPEN) return;
+    try {
+      ws.send(shared.eventFrame(this.envelope, value), AS_TEXT);
+    } catch (cause) {
+      this.connection.report(cause, this.request);
+    }
+  }
+
+  /** The stream has ended: the client is told. */
+  onEnd(): void {
+    this.connection.forget(this);
+    this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result: { type: "stopped" } });
+  }
+}
+
+/** Hands `iterator`'s values to `listener` until it ends or `signal` aborts; rejects with its failure. */
+async function pull(iterator: AsyncIterator<unknown>, signal: AbortSignal, listener: StreamListener<unknown>): Promise<void> {
   const stopped = new Promise<undefined>((resolve) => signal.addEventListener("abort", () => resolve(undefined), { once: true }));
   while (!signal.aborted) {
     const next = await Promise.race([iterator.next(), stopped]);
     if (next === undefined || next.done === true) return;
-    deliver(next.value);
+    listener.onValue(next.value);
   }
 }
 

@@ -13,9 +13,10 @@ export {
   type PerConnectionLimits,
 } from "./context.js";
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
+export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
-export { isPushStream, type PushStream } from "./domain/push-stream.js";
+export { isPushStream, type PushStream, type StreamListener } from "./domain/push-stream.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export type { RateLimitOptions } from "./domain/rate-limit.js";

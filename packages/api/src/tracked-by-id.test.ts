@@ -37,15 +37,15 @@ describe("trackedById", () => {
     const seen: unknown[] = [];
     let ended = false;
     expect(stream.listen).toBeTypeOf("function");
-    stream.listen?.(
-      (envelope) => {
+    stream.listen?.({
+      onValue: (envelope) => {
         expect(isTrackedEnvelope(envelope)).toBe(true);
         seen.push(envelope[0]);
       },
-      () => {
+      onEnd: () => {
         ended = true;
       },
-    );
+    });
     source.push({ id: "b" });
     source.close();
     expect({ seen, ended }).toEqual({ seen: ["a", "b"], ended: true });

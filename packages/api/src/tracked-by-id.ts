@@ -3,9 +3,10 @@
  * same (`for await (…) yield tracked(…)`) adds a generator and a second promise per message on
  * top of the source's own, for every subscriber of every message; mapping each result of the
  * source's `next()` costs one `then` instead, and a source that can push is pushed through.
+ * Classes rather than closures: there is one of these per subscriber.
  */
 import { type TrackedEnvelope, tracked } from "@trpc/server";
-import { isPushStream, type PushStream } from "./domain/push-stream.js";
+import { isPushStream, type PushStream, type StreamListener } from "./domain/push-stream.js";
 
 /**
  * Iterates `source`, yielding each item as `tracked(item.id, item)`; `return()` (the transport
@@ -15,21 +16,53 @@ import { isPushStream, type PushStream } from "./domain/push-stream.js";
 export function trackedById<T extends { id: string }>(
   source: AsyncIterable<T>,
 ): AsyncIterableIterator<TrackedEnvelope<T>> & Partial<PushStream<TrackedEnvelope<T>>> {
-  const iterator = source[Symbol.asyncIterator]();
-  const track = (result: IteratorResult<T>): IteratorResult<TrackedEnvelope<T>> =>
-    result.done === true ? { done: true, value: undefined } : { done: false, value: tracked(result.value.id, result.value) };
-  const stream: AsyncIterableIterator<TrackedEnvelope<T>> = {
-    next: () => iterator.next().then(track),
-    return: async () => {
-      await iterator.return?.();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-  if (!isPushStream(source)) return stream;
-  return Object.assign(stream, {
-    listen: (sink: (value: TrackedEnvelope<T>) => void, onEnd: () => void) => source.listen((item) => sink(tracked(item.id, item)), onEnd),
-  });
+  return isPushStream(source) ? new PushedTrackedStream(source) : new TrackedStream(source);
+}
+
+class TrackedStream<T extends { id: string }> implements AsyncIterableIterator<TrackedEnvelope<T>> {
+  private readonly iterator: AsyncIterator<T>;
+
+  constructor(source: AsyncIterable<T>) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  next(): Promise<IteratorResult<TrackedEnvelope<T>>> {
+    return this.iterator.next().then(track);
+  }
+
+  async return(): Promise<IteratorResult<TrackedEnvelope<T>>> {
+    await this.iterator.return?.();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+class PushedTrackedStream<T extends { id: string }> extends TrackedStream<T> implements PushStream<TrackedEnvelope<T>> {
+  constructor(private readonly source: PushStream<T>) {
+    super(source);
+  }
+
+  listen(listener: StreamListener<TrackedEnvelope<T>>): void {
+    this.source.listen(new Tracking(listener));
+  }
+}
+
+/** Passes each item on to `target` as a tracked envelope. */
+class Tracking<T extends { id: string }> implements StreamListener<T> {
+  constructor(private readonly target: StreamListener<TrackedEnvelope<T>>) {}
+
+  onValue(item: T): void {
+    this.target.onValue(tracked(item.id, item));
+  }
+
+  onEnd(): void {
+    this.target.onEnd();
+  }
+}
+
+function track<T extends { id: string }>(result: IteratorResult<T>): IteratorResult<TrackedEnvelope<T>> {
+  return result.done === true ? { done: true, value: undefined } : { done: false, value: tracked(result.value.id, result.value) };
 }

@@ -133,7 +133,7 @@ describe("EventQueue", () => {
       queue.push(1);
       queue.push(2);
       const seen: number[] = [];
-      queue.listen((value) => seen.push(value), () => seen.push(-1));
+      queue.listen({ onValue: (value) => seen.push(value), onEnd: () => seen.push(-1) });
       expect(seen).toEqual([1, 2]);
       queue.push(3);
       expect(seen).toEqual([1, 2, 3]);
@@ -145,13 +145,13 @@ describe("EventQueue", () => {
       queue.push(1);
       queue.push(2);
       const seen: number[] = [];
-      queue.listen(
-        (value) => {
+      queue.listen({
+        onValue: (value) => {
           seen.push(value);
           if (value === 1) queue.push(3);
         },
-        () => undefined,
-      );
+        onEnd: () => undefined,
+      });
       expect(seen).toEqual([1, 2, 3]);
     });
 
@@ -159,7 +159,7 @@ describe("EventQueue", () => {
       const { queue, closes } = countingQueue<number>();
       const seen: number[] = [];
       let ends = 0;
-      queue.listen((value) => seen.push(value), () => ends++);
+      queue.listen({ onValue: (value) => seen.push(value), onEnd: () => ends++ });
       queue.close();
       queue.close();
       queue.push(1);
@@ -171,7 +171,7 @@ describe("EventQueue", () => {
       queue.push(1);
       queue.close();
       const seen: number[] = [];
-      queue.listen((value) => seen.push(value), () => seen.push(-1));
+      queue.listen({ onValue: (value) => seen.push(value), onEnd: () => seen.push(-1) });
       expect(seen).toEqual([1, -1]);
     });
 
@@ -180,8 +180,11 @@ describe("EventQueue", () => {
       const controller = new AbortController();
       queue.closeOn(controller.signal);
       let ended = false;
-      queue.listen(() => undefined, () => {
-        ended = true;
+      queue.listen({
+        onValue: () => undefined,
+        onEnd: () => {
+          ended = true;
+        },
       });
       controller.abort();
       expect(ended).toBe(true);

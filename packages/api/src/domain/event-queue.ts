@@ -1,8 +1,8 @@
-import type { PushStream } from "./push-stream.js";
+import type { PushStream, StreamListener } from "./push-stream.js";
 
 /**
  * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it,
- * or one `listen` callback receives each value as it is pushed. It replaces `events.on()`, which
+ * or one `listen`er receives each value as it is pushed. It replaces `events.on()`, which
  * allocates two 2,048-slot buffers (~35 KiB) per subscription; this one holds an array and at
  * most one pending promise.
  */
@@ -10,9 +10,9 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private done = false;
-  private detach: (() => void) | null = null;
-  private sink: ((value: T) => void) | null = null;
-  private onEnd: (() => void) | null = null;
+  /** The signal given to `closeOn`, until the queue ends. */
+  private signal: AbortSignal | null = null;
+  private listener: StreamListener<T> | null = null;
 
   /**
    * @param onClose runs once when the queue ends (consumer `return()`, `close()` or the signal
@@ -26,18 +26,22 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
       this.close();
       return this;
     }
-    const onAbort = (): void => this.close();
-    signal.addEventListener("abort", onAbort, { once: true });
-    // A long-lived signal shared by many streams must not collect their listeners.
-    this.detach = () => signal.removeEventListener("abort", onAbort);
+    // The queue is the listener (`handleEvent`): no closure per stream.
+    signal.addEventListener("abort", this, { once: true });
+    this.signal = signal;
     return this;
+  }
+
+  /** The abort of the signal given to `closeOn`. */
+  handleEvent(): void {
+    this.close();
   }
 
   /** Delivers `value` to the consumer, or buffers it until the consumer asks. */
   readonly push = (value: T): void => {
     if (this.done) return;
-    if (this.sink !== null) {
-      this.sink(value);
+    if (this.listener !== null) {
+      this.listener.onValue(value);
       return;
     }
     const waiting = this.waiting;
@@ -54,18 +58,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     return this.buffer.length;
   }
 
-  listen(sink: (value: T) => void, onEnd: () => void): void {
+  listen(listener: StreamListener<T>): void {
     const waiting = this.buffer;
-    // Indexed, not iterated once: a value pushed by `sink` itself lands in `waiting` and is
+    // Indexed, not iterated once: a value pushed by the listener itself lands in `waiting` and is
     // handed over in its turn, after the ones before it.
-    for (let index = 0; index < waiting.length; index++) sink(waiting[index] as T);
+    for (let index = 0; index < waiting.length; index++) listener.onValue(waiting[index] as T);
     this.buffer = [];
-    if (this.done) {
-      onEnd();
-      return;
-    }
-    this.sink = sink;
-    this.onEnd = onEnd;
+    if (this.done) listener.onEnd();
+    else this.listener = listener;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -93,14 +93,15 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
   close(): void {
     if (this.done) return;
     this.done = true;
-    this.detach?.();
+    // A long-lived signal shared by many streams must not collect their listeners.
+    this.signal?.removeEventListener("abort", this);
+    this.signal = null;
     this.onClose();
     const waiting = this.waiting;
     this.waiting = null;
     waiting?.({ value: undefined, done: true });
-    const onEnd = this.onEnd;
-    this.sink = null;
-    this.onEnd = null;
-    onEnd?.();
+    const listener = this.listener;
+    this.listener = null;
+    listener?.onEnd();
   }
 }

@@ -5,14 +5,25 @@
  * `listen`; everything else iterates the stream as usual.
  */
 
-/** An async iterable whose values can be handed to a callback instead, as they come. */
+/**
+ * What a pushed stream calls. An object with methods rather than two callbacks, so that a reader
+ * which is one already (the transport's subscription) costs no closures: there are thousands.
+ */
+export interface StreamListener<T> {
+  /** Runs inside the producer's call, so it must not throw. */
+  onValue(value: T): void;
+  /** Runs once, when the stream ends. */
+  onEnd(): void;
+}
+
+/** An async iterable whose values can be handed to a listener instead, as they come. */
 export interface PushStream<T> extends AsyncIterable<T> {
   /**
-   * From now on hands every value to `sink` synchronously as it is emitted, those waiting first,
-   * at once; calls `onEnd` once when the stream ends (at once if it already has). The stream must
-   * not be iterated as well. `sink` runs inside the producer's call, so it must not throw.
+   * From now on hands every value to `listener` synchronously as it is emitted, those waiting
+   * first, at once; tells it when the stream ends (at once if it already has). The stream must
+   * not be iterated as well.
    */
-  listen(sink: (value: T) => void, onEnd: () => void): void;
+  listen(listener: StreamListener<T>): void;
 }
 
 /** Whether `stream` can be pushed to (see `PushStream`). */

@@ -1,0 +1,190 @@
+/**
+ * What the transport's tests share: a small router served by `applyWsTransport` on a real port,
+ * a typed `@trpc/client` of it, and a plain `ws` client that keeps every frame it receives.
+ */
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { EventQueue } from "@chat/api";
+import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
+import { initTRPC, tracked, type TrackedEnvelope, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { onTestFinished } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { z } from "zod";
+import { applyWsTransport, type TransportError, type WsTransport } from "../ws-transport.js";
+
+/** A connection's context: only the signal, which the tests watch. */
+export interface TestContext {
+  signal: AbortSignal;
+}
+
+/** An event of the pushed stream. */
+export interface Note {
+  text: string;
+  at: Date;
+}
+
+/** A broker in miniature: each subscription opens a queue, and `emit` pushes to every open one. */
+export class Feed<T> {
+  readonly streams = new Set<EventQueue<T>>();
+
+  /** A new stream of this feed's events, which fails if it is ever pulled: the transport must push to it. */
+  open(): EventQueue<T> {
+    const queue: EventQueue<T> = new EventQueue<T>(() => this.streams.delete(queue));
+    queue.next = () => Promise.reject(new Error("a push stream was pulled"));
+    this.streams.add(queue);
+    return queue;
+  }
+
+  /** Pushes `value` to every open stream, synchronously, as a broker's fan-out does. */
+  emit(value: T): void {
+    for (const stream of [...this.streams]) stream.push(value);
+  }
+}
+
+/** Resolves when `signal` aborts. */
+const aborted = (signal: AbortSignal): Promise<void> =>
+  signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+
+/** The small router under test: a query, two mutations, and pushed and pulled subscriptions. */
+function createTestRouter(feed: Feed<TrackedEnvelope<Note>>, pulled: { ended: number }) {
+  const t = initTRPC.context<TestContext>().create({ transformer: superjson });
+  return t.router({
+    greet: t.procedure.input(z.object({ name: z.string(), at: z.date() })).query(({ input }) => ({ greeting: `hello ${input.name}`, at: input.at })),
+    add: t.procedure.input(z.object({ a: z.number(), b: z.number() })).mutation(({ input }) => input.a + input.b),
+    claim: t.procedure.mutation((): never => {
+      throw new TRPCError({ code: "CONFLICT", message: "already claimed" });
+    }),
+    notes: t.procedure.subscription(() => feed.open()),
+    count: t.procedure.input(z.object({ to: z.number(), lastEventId: z.string().nullish() })).subscription(async function* ({ input }) {
+      for (let n = Number(input.lastEventId ?? 0) + 1; n <= input.to; n++) yield tracked(String(n), { n });
+    }),
+    breaks: t.procedure.subscription(async function* () {
+      yield tracked("1", { n: 1 });
+      throw new Error("the source broke");
+    }),
+    waits: t.procedure.subscription(async function* ({ signal }) {
+      try {
+        yield "ready";
+        if (signal) await aborted(signal);
+      } finally {
+        pulled.ended++;
+      }
+    }),
+  });
+}
+
+/** The test router's type, for the typed client. */
+export type TestRouter = ReturnType<typeof createTestRouter>;
+
+/** A served transport and what its callbacks saw. */
+export interface TestServer {
+  url: string;
+  transport: WsTransport;
+  feed: Feed<TrackedEnvelope<Note>>;
+  /** Each connection's server-side socket and context signal, in the order they opened. */
+  connections: { ws: WebSocket; signal: AbortSignal }[];
+  errors: TransportError<TestContext>[];
+  /** How many `waits` generators ran their `finally`. */
+  pulled: { ended: number };
+}
+
+/** Serves the test router on a fresh port; the server and every connection are closed after the test. */
+export async function startServer(): Promise<TestServer> {
+  const wss = new WebSocketServer({ port: 0 });
+  onTestFinished(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+  await once(wss, "listening");
+  const feed = new Feed<TrackedEnvelope<Note>>();
+  const pulled = { ended: 0 };
+  const connections: TestServer["connections"] = [];
+  const errors: TransportError<TestContext>[] = [];
+  const transport = applyWsTransport(wss, {
+    router: createTestRouter(feed, pulled),
+    createContext: ({ ws, signal }) => {
+      connections.push({ ws, signal });
+      return { signal };
+    },
+    onError: (report) => errors.push(report),
+    // Far beyond any test, so heartbeats never interleave with the frames checked.
+    keepAlive: { pingMs: 60_000, pongWaitMs: 60_000 },
+  });
+  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, pulled };
+}
+
+/** A typed tRPC client of `server`, closed after the test. */
+export function connectClient(server: TestServer) {
+  // Node 20 has no global WebSocket; `ws`'s differs from the DOM's only in types tRPC does not use.
+  const wsClient = createWSClient({ url: server.url, WebSocket: WebSocket as unknown as NonNullable<Parameters<typeof createWSClient>[0]["WebSocket"]> });
+  onTestFinished(() => wsClient.close());
+  return createTRPCClient<TestRouter>({ links: [wsLink({ client: wsClient, transformer: superjson })] });
+}
+
+/** A received frame: parsed JSON, or the text itself when it is not JSON ("PONG"). */
+export type Frame = unknown;
+
+/** A plain `ws` client that keeps every frame it receives, terminated after the test. */
+export class RawClient {
+  readonly received: Frame[] = [];
+  private readonly waiters: { match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data) => {
+      const text = String(data);
+      let frame: Frame = text;
+      try {
+        frame = JSON.parse(text);
+      } catch {
+        // Not JSON: kept as text.
+      }
+      this.received.push(frame);
+      for (const waiter of this.waiters.filter((w) => w.match(frame))) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve(frame);
+      }
+    });
+  }
+
+  /** Opens a connection to `url` and waits until it is open. */
+  static async open(url: string): Promise<RawClient> {
+    const socket = new WebSocket(url);
+    onTestFinished(() => socket.terminate());
+    await once(socket, "open");
+    return new RawClient(socket);
+  }
+
+  /** Sends `frame`, JSON-encoded unless it is already a string or bytes. */
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === "string" || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+  }
+
+  /** The first frame, received or to come, that `match` accepts. */
+  waitFor(match: (frame: Frame) => boolean): Promise<Frame> {
+    const seen = this.received.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+}
+
+/** A request as `wsLink` sends it, its input serialised by superjson. */
+export const request = (id: number | string | null, method: string, path: string, input?: unknown) => ({ id, method, params: { path, input: superjson.serialize(input) } });
+
+/** Whether `frame` answers request `id` with a result of `type` (any result when omitted). */
+export const resultOf =
+  (id: number | string | null, type?: string) =>
+  (frame: Frame): boolean =>
+    isObject(frame) && frame.id === id && isObject(frame.result) && (type === undefined || frame.result.type === type);
+
+/** Whether `frame` answers request `id` with an error. */
+export const errorOf =
+  (id: number | string | null) =>
+  (frame: Frame): boolean =>
+    isObject(frame) && frame.id === id && "error" in frame;
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+export const at = new Date("2024-01-02T03:04:05.006Z");
