@@ -91,6 +91,14 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     leaveGraceMs: config.LEAVE_GRACE_MS,
     onBackgroundError: (error, session) => logger.error("leave_failed", { connectionId: session.id, error }),
   });
+  // What each connection may do: one object for all of them.
+  const connectionLimits = {
+    joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
+    typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
+    maxRooms: config.MAX_ROOMS_PER_CONNECTION,
+    maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    strikes: config.RATE_LIMIT_STRIKES,
+  };
   // Each socket's session id, so that transport events (slow consumer, socket error) carry the
   // `connectionId` that its `connect` line did.
   const connectionIds = new WeakMap<WebSocket, string>();
@@ -101,24 +109,20 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
     // terminated, which ends its subscriptions and starts its rooms' leave grace.
     keepAlive: { pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
-    createContext: ({ ws, req, signal }) => {
+    createContext: ({ ws, req }) => {
       const context = createSessionContext({
-        signal,
         // How to cut this connection off (1008) once it keeps flooding.
         disconnect: (code, reason) => ws.close(code, reason),
-        limits: {
-          joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
-          typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
-          maxRooms: config.MAX_ROOMS_PER_CONNECTION,
-          maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-          strikes: config.RATE_LIMIT_STRIKES,
-        },
+        limits: connectionLimits,
       });
-      const connectionId = context.session.id;
-      connectionIds.set(ws, connectionId);
-      logger.info("connect", { connectionId, ip: req.socket.remoteAddress });
-      ws.once("close", (code: number) => logger.info("close", { connectionId, code }));
+      connectionIds.set(ws, context.session.id);
+      logger.info("connect", { connectionId: context.session.id, ip: req.socket.remoteAddress });
       return context;
+    },
+    onClose: (context, code) => {
+      logger.info("close", { connectionId: context.session.id, code });
+      // Starts the leave grace of the connection's rooms.
+      context.close();
     },
     onError: ({ error, path, type, ctx }) => {
       const connectionId = ctx.session.id;

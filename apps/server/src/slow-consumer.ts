@@ -53,98 +53,116 @@ type SendCallback = NonNullable<SendArgs[2]>;
  * batches each turn's sends into one write.
  */
 export function watchSlowConsumer(ws: WebSocket, options: SlowConsumerOptions): void {
-  let drainTimer: NodeJS.Timeout | undefined;
-  let tripped = false;
+  new SlowConsumerWatch(ws, options);
+}
 
-  const stopDrainTimer = (): void => {
-    clearTimeout(drainTimer);
-    drainTimer = undefined;
+/** The watch over one socket; a class, as there is one per connection. */
+class SlowConsumerWatch {
+  private drainTimer: NodeJS.Timeout | undefined;
+  private tripped = false;
+  /** Whether `options.socket` is corked until the end of this turn. */
+  private corked = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: SlowConsumerOptions,
+  ) {
+    const send = ws.send.bind(ws);
+    ws.send = (data: SendArgs[0], optionsOrCallback?: SendArgs[1] | SendCallback, callback?: SendCallback): void =>
+      this.send(send, data, optionsOrCallback, callback);
+    ws.once("close", () => this.stopDrainTimer());
+  }
+
+  /**
+   * A write's callback runs once the kernel has taken it; when the last one has, the buffer is
+   * empty, and the drain deadline starts over with the next send that has to wait.
+   */
+  private readonly afterWrite = (): void => {
+    if (this.ws.bufferedAmount === 0) this.stopDrainTimer();
   };
 
-  const trip = (reason: SlowConsumerReason): void => {
-    if (tripped) return;
-    tripped = true;
-    stopDrainTimer();
-    options.onSlowConsumer(reason, ws.bufferedAmount);
-    // `close()` queues the close frame behind the buffered data; a reader that never reads
-    // will never see it, so the socket is cut after one more drain period.
-    ws.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON);
-    const cut = setTimeout(() => ws.terminate(), options.drainMs).unref();
-    ws.once("close", () => clearTimeout(cut));
-  };
+  /** Runs once per turn that sent anything, at the end of the turn (`flushAtEndOfTurn`). */
+  flush(): void {
+    this.corked = false;
+    this.options.socket?.uncork();
+    this.afterSend();
+  }
 
-  const afterSend = (): void => {
-    // Once closing, sends are dropped, yet `ws` still counts them in `bufferedAmount` (as the
-    // WHATWG spec says), so the figure no longer measures the reader.
-    if (tripped || ws.readyState !== ws.OPEN) return;
-    const buffered = ws.bufferedAmount;
-    if (buffered > options.maxBytes) trip("max_bytes");
-    else if (buffered > 0 && drainTimer === undefined) {
-      drainTimer = setTimeout(() => {
-        drainTimer = undefined;
-        if (ws.readyState === ws.OPEN && ws.bufferedAmount > 0) trip("drain_timeout");
-      }, options.drainMs).unref();
-    }
-  };
-
-  // A write's callback runs once the kernel has taken it; when the last one has, the buffer
-  // is empty, and the drain deadline starts over with the next send that has to wait.
-  const afterWrite = (): void => {
-    if (ws.bufferedAmount === 0) stopDrainTimer();
-  };
-
-  const { socket } = options;
-  let corked = false;
-  // Runs once per turn that sent anything, at the end of the turn (`flushAtEndOfTurn`).
-  const flush = (): void => {
-    corked = false;
-    socket?.uncork();
-    afterSend();
-  };
-
-  const send = ws.send.bind(ws);
-  ws.send = (data: SendArgs[0], optionsOrCallback?: SendArgs[1] | SendCallback, callback?: SendCallback): void => {
+  private send(send: WebSocket["send"], data: SendArgs[0], optionsOrCallback?: SendArgs[1] | SendCallback, callback?: SendCallback): void {
+    const { socket } = this.options;
     // Only a reader that is keeping up is batched: behind a backlog, writes queue in Node anyway,
     // and each send is checked against `maxBytes` at once, so a lagging reader is caught within
     // one frame of the limit.
-    if (socket !== undefined && !corked && ws.bufferedAmount === 0) {
-      corked = true;
+    if (socket !== undefined && !this.corked && this.ws.bufferedAmount === 0) {
+      this.corked = true;
       socket.cork();
-      flushAtEndOfTurn(flush);
+      flushAtEndOfTurn(this);
     }
     const sendOptions = typeof optionsOrCallback === "function" ? {} : (optionsOrCallback ?? {});
     const done = typeof optionsOrCallback === "function" ? optionsOrCallback : callback;
-    // The transport never passes a callback: then the socket's one `afterWrite` serves, rather than a new
-    // closure per message sent.
+    // The transport never passes a callback: then the socket's one `afterWrite` serves, rather
+    // than a new closure per message sent.
     const onWritten: SendCallback =
       done === undefined
-        ? afterWrite
+        ? this.afterWrite
         : (error) => {
-            afterWrite();
+            this.afterWrite();
             done(error);
           };
     send(data, sendOptions, onWritten);
     // Held bytes are not a slow reader's: with a socket, the check waits for `flush`.
-    if (!corked) afterSend();
-  };
-  ws.once("close", stopDrainTimer);
+    if (!this.corked) this.afterSend();
+  }
+
+  private afterSend(): void {
+    const { ws } = this;
+    // Once closing, sends are dropped, yet `ws` still counts them in `bufferedAmount` (as the
+    // WHATWG spec says), so the figure no longer measures the reader.
+    if (this.tripped || ws.readyState !== ws.OPEN) return;
+    const buffered = ws.bufferedAmount;
+    if (buffered > this.options.maxBytes) this.trip("max_bytes");
+    else if (buffered > 0 && this.drainTimer === undefined) {
+      this.drainTimer = setTimeout(() => {
+        this.drainTimer = undefined;
+        if (ws.readyState === ws.OPEN && ws.bufferedAmount > 0) this.trip("drain_timeout");
+      }, this.options.drainMs).unref();
+    }
+  }
+
+  private trip(reason: SlowConsumerReason): void {
+    if (this.tripped) return;
+    this.tripped = true;
+    this.stopDrainTimer();
+    const { ws } = this;
+    this.options.onSlowConsumer(reason, ws.bufferedAmount);
+    // `close()` queues the close frame behind the buffered data; a reader that never reads
+    // will never see it, so the socket is cut after one more drain period.
+    ws.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON);
+    const cut = setTimeout(() => ws.terminate(), this.options.drainMs).unref();
+    ws.once("close", () => clearTimeout(cut));
+  }
+
+  private stopDrainTimer(): void {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+  }
 }
 
-/** The flushes of the sockets corked in this turn of the event loop. */
-let flushes: (() => void)[] = [];
+/** The sockets corked in this turn of the event loop, to flush at its end. */
+let flushes: SlowConsumerWatch[] = [];
 
 /**
- * Runs `flush` in this turn's check phase (`setImmediate`): after every I/O callback of the turn
+ * Flushes `watch` in this turn's check phase (`setImmediate`): after every I/O callback of the turn
  * and the promise jobs they started, so all the broadcasts of the messages that arrived together
  * join the batch, at the cost of a wait no longer than the turn. One immediate serves every
  * socket: a broadcast to a room of 500 would otherwise schedule 500.
  */
-function flushAtEndOfTurn(flush: () => void): void {
-  if (flushes.push(flush) === 1) setImmediate(flushAll);
+function flushAtEndOfTurn(watch: SlowConsumerWatch): void {
+  if (flushes.push(watch) === 1) setImmediate(flushAll);
 }
 
 function flushAll(): void {
   const due = flushes;
   flushes = [];
-  for (const flush of due) flush();
+  for (const watch of due) watch.flush();
 }

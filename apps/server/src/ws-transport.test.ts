@@ -55,18 +55,34 @@ describe("applyWsTransport with @trpc/client's wsLink", () => {
 });
 
 describe("applyWsTransport's connections", () => {
-  it("closing the socket aborts its context's signal and ends its open subscriptions", async () => {
+  it("closing the socket ends its open subscriptions, then tells onClose with the close code", async () => {
     const server = await startServer();
     const raw = await RawClient.open(server.url);
     raw.send(request(1, "subscription", "notes"));
     raw.send(request(2, "subscription", "waits"));
     await Promise.all([raw.waitFor(resultOf(1, "started")), raw.waitFor(resultOf(2, "data"))]);
     const [connection] = server.connections;
-    expect(connection?.signal.aborted).toBe(false);
-    raw.socket.close();
-    await vi.waitFor(() => expect(connection?.signal.aborted).toBe(true));
+    expect(connection?.closedWith).toBeNull();
+    raw.socket.close(4001, "bye");
+    await vi.waitFor(() => expect(connection?.closedWith).toBe(4001));
     expect(server.feed.streams.size).toBe(0);
     await vi.waitFor(() => expect(server.pulled.ended).toBe(1));
+  });
+
+  it("sends PING to a quiet client, keeps one that answers, and cuts one that stays silent", async () => {
+    const server = await startServer({ pingMs: 40, pongWaitMs: 80 });
+    const answering = await RawClient.open(server.url);
+    answering.socket.on("message", (data) => {
+      if (String(data) === "PING") answering.socket.send("PONG");
+    });
+    const silent = await RawClient.open(server.url);
+    const silentClosed = new Promise<number>((resolve) => silent.socket.once("close", resolve));
+    expect(await silent.waitFor((frame) => frame === "PING")).toBe("PING");
+    // 1006: the server cut the TCP connection without a close frame.
+    expect(await silentClosed).toBe(1006);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(answering.received.filter((frame) => frame === "PING").length).toBeGreaterThanOrEqual(2);
+    expect(answering.socket.readyState).toBe(answering.socket.OPEN);
   });
 
   it("broadcastReconnectNotification asks every open client to reconnect", async () => {

@@ -23,10 +23,10 @@ import {
   TRPCError,
   transformTRPCResponse,
 } from "@trpc/server";
-import { handleKeepAlive } from "@trpc/server/adapters/ws";
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMessage } from "@trpc/server/rpc";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { createEventFrames } from "./event-frames.js";
+import { Heartbeat, type HeartbeatMember } from "./heartbeat.js";
 
 /** A request's id, as the client chose it. */
 type RequestId = number | string;
@@ -55,11 +55,16 @@ export interface TransportError<TContext> {
 /** How `applyWsTransport` serves a router. */
 export interface WsTransportOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
-  /** Builds a connection's context as it opens; `signal` aborts when it closes. */
-  createContext(connection: { ws: WebSocket; req: IncomingMessage; signal: AbortSignal }): inferRouterContext<TRouter>;
+  /** Builds a connection's context as it opens. */
+  createContext(connection: { ws: WebSocket; req: IncomingMessage }): inferRouterContext<TRouter>;
+  /** Told once when a connection has closed, after its subscriptions have stopped. */
+  onClose(ctx: inferRouterContext<TRouter>, code: number): void;
   /** Told of every failure, whether or not a client was answered. */
   onError(report: TransportError<inferRouterContext<TRouter>>): void;
-  /** tRPC's heartbeat: "PING" after `pingMs` of quiet, and the connection cut if nothing comes within `pongWaitMs`. */
+  /**
+   * tRPC's heartbeat: "PING" after `pingMs` of quiet, and the connection cut if nothing comes
+   * within `pongWaitMs` (either give or take a quarter of the shorter one).
+   */
   keepAlive: { pingMs: number; pongWaitMs: number };
 }
 
@@ -80,7 +85,12 @@ const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined 
 
 /** Serves `options.router` on every connection `wss` accepts. */
 export function applyWsTransport<TRouter extends AnyTRPCRouter>(wss: WebSocketServer, options: WsTransportOptions<TRouter>): WsTransport {
-  const shared: Shared<inferRouterContext<TRouter>> = { ...options, eventFrame: createEventFrames(options.router._def._config.transformer) };
+  const { pingMs, pongWaitMs } = options.keepAlive;
+  const shared: Shared<inferRouterContext<TRouter>> = {
+    ...options,
+    eventFrame: createEventFrames(options.router._def._config.transformer),
+    heartbeat: new Heartbeat(Math.min(pingMs, pongWaitMs) / 4),
+  };
   wss.on("connection", (ws, req) => new Connection(shared, ws, req));
   return {
     broadcastReconnectNotification: () => {
@@ -92,16 +102,23 @@ export function applyWsTransport<TRouter extends AnyTRPCRouter>(wss: WebSocketSe
 /** What every connection of one transport uses. */
 interface Shared<TContext> {
   router: AnyTRPCRouter;
-  createContext(connection: { ws: WebSocket; req: IncomingMessage; signal: AbortSignal }): TContext;
+  createContext(connection: { ws: WebSocket; req: IncomingMessage }): TContext;
+  onClose(ctx: TContext, code: number): void;
   onError(report: TransportError<TContext>): void;
   keepAlive: { pingMs: number; pongWaitMs: number };
   eventFrame: (envelope: string, value: unknown) => Buffer;
+  heartbeat: Heartbeat;
 }
 
-/** One socket: its context, its open subscriptions, and the requests it sends. */
-class Connection<TContext> {
-  private readonly closed = new AbortController();
+/** One socket: its context, its open subscriptions, the requests it sends, and its heartbeat. */
+class Connection<TContext> implements HeartbeatMember {
   private readonly ctx: TContext;
+  /** Whether anything came from the client since the last beat. */
+  private heard = true;
+  /** When the client was last found quiet since it was last heard. */
+  private quietSince = 0;
+  /** When "PING" was sent for this quiet spell, if it was. */
+  private pingedAt: number | null = null;
   private readonly subscriptions = new Map<RequestId, Subscription<TContext>>();
   /** A client made with `connectionParams` sends them first; no context here reads them. */
   private connectionParamsDue: boolean;
@@ -111,11 +128,11 @@ class Connection<TContext> {
     readonly ws: WebSocket,
     req: IncomingMessage,
   ) {
-    this.ctx = shared.createContext({ ws, req, signal: this.closed.signal });
+    this.ctx = shared.createContext({ ws, req });
     this.connectionParamsDue = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
-    handleKeepAlive(ws, shared.keepAlive.pingMs, shared.keepAlive.pongWaitMs);
+    shared.heartbeat.add(this);
     ws.on("message", (data, isBinary) => this.receive(data, isBinary));
-    ws.once("close", () => this.close());
+    ws.once("close", (code: number) => this.close(code));
   }
 
   /** Sends a response, unless the socket is no longer open. */
@@ -137,7 +154,7 @@ class Connection<TContext> {
   }
 
   /** Calls a procedure for this connection. */
-  call(call: ProcedureCall, signal: AbortSignal, batchIndex: number): Promise<unknown> {
+  call(call: ProcedureCall, signal: AbortSignal | undefined, batchIndex: number): Promise<unknown> {
     const { router } = this.shared;
     return callTRPCProcedure({ router, path: call.path, getRawInput: async () => call.input, ctx: this.ctx, type: call.type, signal, batchIndex });
   }
@@ -147,7 +164,21 @@ class Connection<TContext> {
     if (this.subscriptions.get(subscription.id) === subscription) this.subscriptions.delete(subscription.id);
   }
 
+  beat(now: number): void {
+    if (this.heard) {
+      this.heard = false;
+      this.quietSince = now;
+      this.pingedAt = null;
+    } else if (this.pingedAt !== null) {
+      if (now - this.pingedAt >= this.shared.keepAlive.pongWaitMs) this.ws.terminate();
+    } else if (now - this.quietSince >= this.shared.keepAlive.pingMs && this.ws.readyState === this.ws.OPEN) {
+      this.ws.send("PING");
+      this.pingedAt = now;
+    }
+  }
+
   private receive(data: RawData, isBinary: boolean): void {
+    this.heard = true;
     // A listener that threw would throw inside `ws`'s socket handling, and take the process down.
     try {
       const text = isBinary ? null : data.toString();
@@ -195,7 +226,8 @@ class Connection<TContext> {
       return;
     }
     const call = { type: request.method, path, input };
-    this.call(call, this.closed.signal, batchIndex).then(
+    // No signal: a query or mutation runs to its end, and its answer is dropped if the socket has gone.
+    this.call(call, undefined, batchIndex).then(
       (data: unknown) => this.respond({ id, jsonrpc, result: { type: "data", data } }),
       (cause: unknown) => this.fail(id, jsonrpc, cause, call),
     );
@@ -211,10 +243,11 @@ class Connection<TContext> {
     void subscription.start(batchIndex);
   }
 
-  private close(): void {
+  private close(code: number): void {
+    this.shared.heartbeat.delete(this);
     for (const subscription of this.subscriptions.values()) subscription.stop();
     this.subscriptions.clear();
-    this.closed.abort();
+    this.shared.onClose(this.ctx, code);
   }
 }
 

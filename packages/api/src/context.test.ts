@@ -24,12 +24,6 @@ describe("createContextFactory", () => {
       ...overrides,
     });
 
-  /** A connection as the WebSocket transport presents it, and the means to close it. */
-  const connection = (): { signal: AbortSignal; close(): void } => {
-    const controller = new AbortController();
-    return { signal: controller.signal, close: () => controller.abort() };
-  };
-
   const texts = async (roomId: string): Promise<string[]> =>
     (await broker.history(roomId, 100)).map((message) => message.text);
 
@@ -44,8 +38,8 @@ describe("createContextFactory", () => {
 
   it("gives each connection its own session over the shared broker", () => {
     const createContext = factory();
-    const first = createContext(connection());
-    const second = createContext(connection());
+    const first = createContext({});
+    const second = createContext({});
     expect(first.broker).toBe(broker);
     expect(second.broker).toBe(broker);
     expect(first.session).not.toBe(second.session);
@@ -54,8 +48,8 @@ describe("createContextFactory", () => {
 
   it("leaves every room of a connection when it closes", async () => {
     const createContext = factory({ leaveGraceMs: 0 });
-    const conn = connection();
-    const { session } = createContext(conn);
+    const conn = createContext({});
+    const { session } = conn;
     await session.join("general", "alice");
     await session.join("random", "al");
     conn.close();
@@ -67,8 +61,8 @@ describe("createContextFactory", () => {
 
   it("keeps a closed connection's rooms during the grace period, then leaves them", async () => {
     const createContext = factory({ leaveGraceMs: 30 });
-    const conn = connection();
-    const { session } = createContext(conn);
+    const conn = createContext({});
+    const { session } = conn;
     await session.join("general", "alice");
     conn.close();
     // Nothing can have run yet: the leave waits for a timer.
@@ -79,11 +73,11 @@ describe("createContextFactory", () => {
 
   it("shows neither a leave nor a join when a client reconnects under the same name within the grace period", async () => {
     const createContext = factory({ leaveGraceMs: 30 });
-    const before = connection();
-    const first = createContext(before).session;
+    const before = createContext({});
+    const first = before.session;
     await first.join("general", "alice");
     before.close();
-    const second = createContext(connection()).session;
+    const second = createContext({}).session;
     await second.join("general", "alice");
     // Wait until the first connection's leave has run.
     await expect.poll(() => first.joined.size, { timeout: 5_000 }).toBe(0);
@@ -93,10 +87,10 @@ describe("createContextFactory", () => {
 
   it("gives each session the limits its connection came with, and the defaults for the rest", async () => {
     const createContext = factory();
-    const limited = createContext({ ...connection(), limits: { maxRooms: 1 } }).session;
+    const limited = createContext({ limits: { maxRooms: 1 } }).session;
     await limited.join("general", "alice");
     await expect(limited.join("random", "alice")).rejects.toThrow("You are in 1 room, the most one connection may be in; leave one first.");
-    const unlimited = createContext(connection()).session;
+    const unlimited = createContext({}).session;
     for (let room = 0; room < 10; room++) await unlimited.join(`room-${room}`, "bob");
     // The default join burst of 10 is spent; the default room limit of 20 is not reached.
     await expect(unlimited.join("room-10", "bob")).rejects.toThrow("You are joining rooms too fast");
@@ -106,7 +100,7 @@ describe("createContextFactory", () => {
     const createContext = factory();
     const closed: [string, number, string][] = [];
     const context = (name: string) =>
-      createContext({ ...connection(), limits: { strikes: 2 }, disconnect: (code, reason) => closed.push([name, code, reason]) });
+      createContext({ limits: { strikes: 2 }, disconnect: (code, reason) => closed.push([name, code, reason]) });
     const flooder = context("flooder");
     const bystander = context("bystander");
     flooder.strike();
@@ -117,7 +111,7 @@ describe("createContextFactory", () => {
   });
 
   it("counts strikes harmlessly for a transport that cannot disconnect", async () => {
-    const { strike } = factory()({ ...connection(), limits: { strikes: 1 } });
+    const { strike } = factory()({ limits: { strikes: 1 } });
     expect(() => strike()).not.toThrow();
     await new Promise((resolve) => setImmediate(resolve));
   });
@@ -126,8 +120,8 @@ describe("createContextFactory", () => {
     await broker.close();
     broker = new RemovalFails();
     const createContext = factory({ leaveGraceMs: 0 });
-    const conn = connection();
-    const { session } = createContext(conn);
+    const conn = createContext({});
+    const { session } = conn;
     await session.join("general", "alice");
     conn.close();
     await expect.poll(() => backgroundErrors.length).toBe(1);

@@ -21,7 +21,7 @@ describe("appRouter limits, called through a tRPC client", () => {
       onBackgroundError: (error) => {
         throw error;
       },
-    })({ signal: new AbortController().signal, disconnect: (code, reason) => disconnects.push([code, reason]), limits });
+    })({ disconnect: (code, reason) => disconnects.push([code, reason]), limits });
     return { context, chat: localClient(context), disconnects };
   };
 

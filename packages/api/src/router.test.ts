@@ -12,9 +12,7 @@ describe("appRouter, called through a tRPC client", () => {
   /** A client whose calls all share one session, like one WebSocket connection. */
   const connect = (): ReturnType<typeof localClient> =>
     localClient(
-      createContextFactory({ broker, clock, sendRate: { burst: 2, perSecond: 1 }, onBackgroundError: () => undefined })({
-        signal: new AbortController().signal,
-      }),
+      createContextFactory({ broker, clock, sendRate: { burst: 2, perSecond: 1 }, onBackgroundError: () => undefined })({}),
     );
 
   beforeEach(() => {

@@ -13,9 +13,10 @@ import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
 import { applyWsTransport, type TransportError, type WsTransport } from "../ws-transport.js";
 
-/** A connection's context: only the signal, which the tests watch. */
+/** A connection's context: its socket, and the code it closed with once `onClose` has told it. */
 export interface TestContext {
-  signal: AbortSignal;
+  ws: WebSocket;
+  closedWith: number | null;
 }
 
 /** An event of the pushed stream. */
@@ -82,15 +83,15 @@ export interface TestServer {
   url: string;
   transport: WsTransport;
   feed: Feed<TrackedEnvelope<Note>>;
-  /** Each connection's server-side socket and context signal, in the order they opened. */
-  connections: { ws: WebSocket; signal: AbortSignal }[];
+  /** Each connection's context, in the order they opened. */
+  connections: TestContext[];
   errors: TransportError<TestContext>[];
   /** How many `waits` generators ran their `finally`. */
   pulled: { ended: number };
 }
 
 /** Serves the test router on a fresh port; the server and every connection are closed after the test. */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(keepAlive = { pingMs: 60_000, pongWaitMs: 60_000 }): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0 });
   onTestFinished(async () => {
     for (const ws of wss.clients) ws.terminate();
@@ -103,13 +104,17 @@ export async function startServer(): Promise<TestServer> {
   const errors: TransportError<TestContext>[] = [];
   const transport = applyWsTransport(wss, {
     router: createTestRouter(feed, pulled),
-    createContext: ({ ws, signal }) => {
-      connections.push({ ws, signal });
-      return { signal };
+    createContext: ({ ws }) => {
+      const context: TestContext = { ws, closedWith: null };
+      connections.push(context);
+      return context;
+    },
+    onClose: (context, code) => {
+      context.closedWith = code;
     },
     onError: (report) => errors.push(report),
-    // Far beyond any test, so heartbeats never interleave with the frames checked.
-    keepAlive: { pingMs: 60_000, pongWaitMs: 60_000 },
+    // By default far beyond any test, so heartbeats never interleave with the frames checked.
+    keepAlive,
   });
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, pulled };
 }
