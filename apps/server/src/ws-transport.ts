@@ -13,7 +13,6 @@
  * iterated. Connections and subscriptions are classes, not nests of closures: there are thousands.
  */
 import type { IncomingMessage } from "node:http";
-import { isPushStream, type StreamListener } from "@chat/api";
 import {
   type AnyTRPCRouter,
   callTRPCProcedure,
@@ -27,22 +26,8 @@ import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMess
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { createEventFrames } from "./event-frames.js";
 import { Heartbeat, type HeartbeatMember } from "./heartbeat.js";
-
-/** A request's id, as the client chose it. */
-type RequestId = number | string;
-
-/** What a request asked for, for error shapes and reports. */
-interface Call {
-  type: "query" | "mutation" | "subscription" | "unknown";
-  path: string | undefined;
-  input: unknown;
-}
-
-/** A call of a procedure. */
-type ProcedureCall = Call & { type: "query" | "mutation" | "subscription"; path: string };
-
-/** A call of a subscription. */
-type SubscriptionCall = ProcedureCall & { type: "subscription" };
+import type { Call, ProcedureCall, RequestId, SubscriptionCall } from "./ws-call.js";
+import { Subscription, type SubscriptionHost } from "./ws-subscription.js";
 
 /** A failure, for the server's log: answered to a client, or one that no request waits for. */
 export interface TransportError<TContext> {
@@ -77,9 +62,6 @@ export interface WsTransport {
 /** What `@trpc/client` reconnects on. */
 const RECONNECT_NOTIFICATION = JSON.stringify({ id: null, method: "reconnect" });
 
-/** An event's frame is UTF-8 text already: `ws` is told so rather than left to guess "binary". */
-const AS_TEXT = { binary: false } as const;
-
 /** A failure that belongs to no request. */
 const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined };
 
@@ -111,7 +93,7 @@ interface Shared<TContext> {
 }
 
 /** One socket: its context, its open subscriptions, the requests it sends, and its heartbeat. */
-class Connection<TContext> implements HeartbeatMember {
+class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
   private readonly ctx: TContext;
   /** Whether anything came from the client since the last beat. */
   private heard = true;
@@ -119,7 +101,7 @@ class Connection<TContext> implements HeartbeatMember {
   private quietSince = 0;
   /** When "PING" was sent for this quiet spell, if it was. */
   private pingedAt: number | null = null;
-  private readonly subscriptions = new Map<RequestId, Subscription<TContext>>();
+  private readonly subscriptions = new Map<RequestId, Subscription>();
   /** A client made with `connectionParams` sends them first; no context here reads them. */
   private connectionParamsDue: boolean;
 
@@ -133,6 +115,10 @@ class Connection<TContext> implements HeartbeatMember {
     shared.heartbeat.add(this);
     ws.on("message", (data, isBinary) => this.receive(data, isBinary));
     ws.once("close", (code: number) => this.close(code));
+  }
+
+  eventFrame(envelope: string, value: unknown): Buffer {
+    return this.shared.eventFrame(envelope, value);
   }
 
   /** Sends a response, unless the socket is no longer open. */
@@ -160,7 +146,7 @@ class Connection<TContext> implements HeartbeatMember {
   }
 
   /** Forgets a subscription that has ended. */
-  forget(subscription: Subscription<TContext>): void {
+  forget(subscription: Subscription): void {
     if (this.subscriptions.get(subscription.id) === subscription) this.subscriptions.delete(subscription.id);
   }
 
@@ -251,90 +237,9 @@ class Connection<TContext> implements HeartbeatMember {
   }
 }
 
-/** One open subscription: where its events go, and how it stops. */
-class Subscription<TContext> implements StreamListener<unknown> {
-  /** Aborted when the client stops the subscription or the connection closes. */
-  private readonly stopped = new AbortController();
-  private iterator: AsyncIterator<unknown> | null = null;
-  /** The start of each of its event frames, up to the `result`. */
-  private readonly envelope: string;
-
-  constructor(
-    private readonly connection: Connection<TContext>,
-    readonly id: RequestId,
-    private readonly jsonrpc: "2.0" | undefined,
-    private readonly request: SubscriptionCall,
-  ) {
-    this.envelope = `{"id":${JSON.stringify(id)}${jsonrpc === undefined ? "" : `,"jsonrpc":"2.0"`},"result":`;
-  }
-
-  /** Calls the procedure and sends its stream's events until it ends or is stopped; failures are answered. */
-  async start(batchIndex: number): Promise<void> {
-    const { connection, stopped, id, jsonrpc } = this;
-    try {
-      const stream = await connection.call(this.request, stopped.signal, batchIndex);
-      if (!isAsyncIterable(stream)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${this.request.path} did not return an async iterable` });
-      this.iterator = stream[Symbol.asyncIterator]();
-      if (stopped.signal.aborted || connection.ws.readyState !== connection.ws.OPEN) {
-        this.stop();
-        this.onEnd();
-        return;
-      }
-      connection.respond({ id, jsonrpc, result: { type: "started" } });
-      if (isPushStream(stream)) {
-        stream.listen(this);
-        return;
-      }
-      await pull(this.iterator, stopped.signal, this);
-      this.onEnd();
-    } catch (cause) {
-      connection.forget(this);
-      stopped.abort();
-      connection.fail(id, jsonrpc, cause, this.request);
-    }
-  }
-
-  /** Ends the subscription, whatever its stream does with the signal. */
-  stop(): void {
-    this.stopped.abort();
-    this.iterator?.return?.().catch((cause: unknown) => this.connection.report(cause, this.request));
-  }
-
-  /** Sends an event. Runs inside the broker's fan-out when the stream pushes: it must not throw into it. */
-  onValue(value: unknown): void {
-    const { ws, shared } = this.connection;
-    if (ws.readyState !== ws.OPEN) return;
-    try {
-      ws.send(shared.eventFrame(this.envelope, value), AS_TEXT);
-    } catch (cause) {
-      this.connection.report(cause, this.request);
-    }
-  }
-
-  /** The stream has ended: the client is told. */
-  onEnd(): void {
-    this.connection.forget(this);
-    this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result: { type: "stopped" } });
-  }
-}
-
-/** Hands `iterator`'s values to `listener` until it ends or `signal` aborts; rejects with its failure. */
-async function pull(iterator: AsyncIterator<unknown>, signal: AbortSignal, listener: StreamListener<unknown>): Promise<void> {
-  const stopped = new Promise<undefined>((resolve) => signal.addEventListener("abort", () => resolve(undefined), { once: true }));
-  while (!signal.aborted) {
-    const next = await Promise.race([iterator.next(), stopped]);
-    if (next === undefined || next.done === true) return;
-    listener.onValue(next.value);
-  }
-}
-
 /** The input a subscription resumes with: `lastEventId` travels beside the input, and procedures read it inside. */
 function withLastEventId(input: unknown, lastEventId: string | undefined): unknown {
   if (lastEventId === undefined) return input;
   if (typeof input === "object" && input !== null) return { ...input, lastEventId };
   return input ?? { lastEventId };
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
 }
