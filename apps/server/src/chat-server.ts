@@ -11,7 +11,7 @@ import { isOriginAllowed } from "./origin.js";
 import { shutdown } from "./shutdown.js";
 import { watchSlowConsumer } from "./slow-consumer.js";
 import { createStaticHandler } from "./static-files.js";
-import { applyWsTransport } from "./ws-transport.js";
+import { applyWsTransport } from "./transport/ws-transport.js";
 
 /** The endpoint path of tRPC over WebSocket. */
 export const TRPC_PATH = "/trpc";

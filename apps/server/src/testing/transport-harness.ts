@@ -11,7 +11,7 @@ import superjson from "superjson";
 import { onTestFinished } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
-import { applyWsTransport, type TransportError, type WsTransport } from "../ws-transport.js";
+import { applyWsTransport, type TransportError, type WsTransport } from "../transport/ws-transport.js";
 
 /** A connection's context: its socket, and the code it closed with once `onClose` has told it. */
 export interface TestContext {

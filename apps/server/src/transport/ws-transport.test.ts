@@ -5,7 +5,7 @@
 import { tracked } from "@trpc/server";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it, vi } from "vitest";
-import { at, connectClient, isObject, type Note, RawClient, request, resultOf, startServer, type TestRouter } from "./testing/transport-harness.js";
+import { at, connectClient, isObject, type Note, RawClient, request, resultOf, startServer, type TestRouter } from "../testing/transport-harness.js";
 
 describe("applyWsTransport with @trpc/client's wsLink", () => {
   it("answers queries and mutations with Dates intact, and a failing mutation with its code, reported to onError", async () => {
