@@ -53,6 +53,12 @@ function createTestRouter(feed: Feed<TrackedEnvelope<Note>>, pulled: { ended: nu
   return t.router({
     greet: t.procedure.input(z.object({ name: z.string(), at: z.date() })).query(({ input }) => ({ greeting: `hello ${input.name}`, at: input.at })),
     add: t.procedure.input(z.object({ a: z.number(), b: z.number() })).mutation(({ input }) => input.a + input.b),
+    // An answer whose serialisation throws, as a bug in a procedure's output would.
+    broken: t.procedure.query(() => ({
+      get at(): Date {
+        throw new Error("no date today");
+      },
+    })),
     claim: t.procedure.mutation((): never => {
       throw new TRPCError({ code: "CONFLICT", message: "already claimed" });
     }),

@@ -87,6 +87,15 @@ describe("applyWsTransport, frame by frame", () => {
     expect(raw.socket.readyState).toBe(WebSocket.OPEN);
   });
 
+  it("answers a query whose result cannot be serialised with INTERNAL_SERVER_ERROR, and reports it", async () => {
+    const server = await startServer();
+    const raw = await RawClient.open(server.url);
+    raw.send(request(1, "query", "broken"));
+    const answer = await raw.waitFor(errorOf(1));
+    expect(answer).toMatchObject({ id: 1, error: { json: { data: { code: "INTERNAL_SERVER_ERROR" } } } });
+    expect(server.errors).toMatchObject([{ type: "query", path: "broken", error: { message: "no date today" } }]);
+  });
+
   it("answers PING with PONG", async () => {
     const server = await startServer();
     const raw = await RawClient.open(server.url);

@@ -213,10 +213,10 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
     }
     const call = { type: request.method, path, input };
     // No signal: a query or mutation runs to its end, and its answer is dropped if the socket has gone.
-    this.call(call, undefined, batchIndex).then(
-      (data: unknown) => this.respond({ id, jsonrpc, result: { type: "data", data } }),
-      (cause: unknown) => this.fail(id, jsonrpc, cause, call),
-    );
+    // An answer that cannot be serialised is answered with an error too, rather than never.
+    this.call(call, undefined, batchIndex)
+      .then((data: unknown) => this.respond({ id, jsonrpc, result: { type: "data", data } }))
+      .catch((cause: unknown) => this.fail(id, jsonrpc, cause, call));
   }
 
   private subscribe(id: RequestId, jsonrpc: "2.0" | undefined, call: SubscriptionCall, batchIndex: number): void {
