@@ -55,4 +55,17 @@ describe("trackedById", () => {
     const source: AsyncIterable<{ id: string }> = { [Symbol.asyncIterator]: () => new EventQueue<{ id: string }>(() => undefined) };
     expect(trackedById(source).listen).toBeUndefined();
   });
+
+  it("gives every pushed reader of the same item the same envelope, and a new item a new one", () => {
+    const sources = [new EventQueue<{ id: string }>(() => undefined), new EventQueue<{ id: string }>(() => undefined)];
+    const seen: unknown[][] = [[], []];
+    sources.forEach((source, index) => trackedById(source).listen?.({ onValue: (envelope) => seen[index]?.push(envelope), onEnd: () => undefined }));
+    const first = { id: "a" };
+    const second = { id: "b" };
+    for (const item of [first, second]) for (const source of sources) source.push(item);
+    expect(seen[0]?.[0]).toBe(seen[1]?.[0]);
+    expect(seen[0]?.[1]).toBe(seen[1]?.[1]);
+    expect(seen[0]?.[0]).not.toBe(seen[0]?.[1]);
+    expect(seen[0]?.map((envelope) => (envelope as unknown[])[1])).toEqual([first, second]);
+  });
 });

@@ -55,12 +55,24 @@ class Tracking<T extends { id: string }> implements StreamListener<T> {
   constructor(private readonly target: StreamListener<TrackedEnvelope<T>>) {}
 
   onValue(item: T): void {
-    this.target.onValue(tracked(item.id, item));
+    this.target.onValue(trackedOnce(item));
   }
 
   onEnd(): void {
     this.target.onEnd();
   }
+}
+
+/**
+ * The envelope of the item tracked last. A broker hands every subscriber of a room the same item,
+ * one after another, so all but the first share its envelope, which nobody changes.
+ */
+let lastTracked: TrackedEnvelope<{ id: string }> | null = null;
+
+function trackedOnce<T extends { id: string }>(item: T): TrackedEnvelope<T> {
+  if (lastTracked?.[1] !== item) lastTracked = tracked(item.id, item);
+  // The envelope holds `item` itself, so its type is `item`'s.
+  return lastTracked as TrackedEnvelope<T>;
 }
 
 function track<T extends { id: string }>(result: IteratorResult<T>): IteratorResult<TrackedEnvelope<T>> {
