@@ -64,8 +64,9 @@ class Tracking<T extends { id: string }> implements StreamListener<T> {
 }
 
 /**
- * The envelope of the item tracked last. A broker hands every subscriber of a room the same item,
- * one after another, so all but the first share its envelope, which nobody changes.
+ * The envelope of the item tracked last, pushed or pulled. A broker hands every subscriber of a
+ * room the same item, one after another, so all but the first share its envelope, which nobody
+ * changes.
  */
 let lastTracked: TrackedEnvelope<{ id: string }> | null = null;
 
@@ -76,5 +77,5 @@ function trackedOnce<T extends { id: string }>(item: T): TrackedEnvelope<T> {
 }
 
 function track<T extends { id: string }>(result: IteratorResult<T>): IteratorResult<TrackedEnvelope<T>> {
-  return result.done === true ? { done: true, value: undefined } : { done: false, value: tracked(result.value.id, result.value) };
+  return result.done === true ? { done: true, value: undefined } : { done: false, value: trackedOnce(result.value) };
 }
