@@ -1,20 +1,20 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { appRouter, type ChatBroker, type Clock, createContextFactory, systemClock } from "@chat/api";
+import { AddressBudgets, appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock } from "@chat/api";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createBroker } from "./broker-from-config.js";
+import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import type { Logger } from "./logger.js";
-import { isOriginAllowed } from "./origin.js";
+import { originsFor } from "./origin.js";
 import { shutdown } from "./shutdown.js";
-import { watchSlowConsumer } from "./slow-consumer.js";
 import { createStaticHandler } from "./static-files.js";
 import { applyWsTransport } from "./transport/ws-transport.js";
+import { transportPolicy } from "./transport-policy.js";
+import { pathOf, UpgradeGate } from "./upgrade-gate.js";
 
-/** The endpoint path of tRPC over WebSocket. */
-export const TRPC_PATH = "/trpc";
 /** Largest accepted frame; a bigger one closes its connection with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /**
@@ -32,11 +32,6 @@ export const MAX_FRAGMENTS = 256;
  * buffer object per byte (`ws`'s default allows 262,144).
  */
 export const MAX_BUFFERED_CHUNKS = 1024;
-/**
- * `Retry-After` of an upgrade refused because the server is full or shutting down: long
- * enough that refused clients do not hammer it, short enough for a restart or a burst to pass.
- */
-const RETRY_AFTER_SECONDS = 5;
 
 /** What a server is built from. */
 export interface ChatServerOptions {
@@ -72,9 +67,25 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const broker = options.broker ?? createBroker(config, { clock, logger });
   const startedAt = clock.now();
   const serveStatic = createStaticHandler(options.staticDir);
-
-  const limits = new ConnectionLimits({ maxConnections: config.MAX_CONNECTIONS, maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP });
+  const trusted = trustedProxies(config.TRUST_PROXY);
+  const addressBudgets = new AddressBudgets(clock, {
+    rates: {
+      connect: { burst: config.ADDRESS_CONNECT_RATE_BURST, perSecond: config.ADDRESS_CONNECT_RATE_PER_SEC },
+      join: { burst: config.ADDRESS_JOIN_RATE_BURST, perSecond: config.ADDRESS_JOIN_RATE_PER_SEC },
+      send: { burst: config.ADDRESS_SEND_RATE_BURST, perSecond: config.ADDRESS_SEND_RATE_PER_SEC },
+      typing: { burst: config.ADDRESS_TYPING_RATE_BURST, perSecond: config.ADDRESS_TYPING_RATE_PER_SEC },
+      createRoom: { burst: config.ADDRESS_ROOM_RATE_BURST, perSecond: config.ADDRESS_ROOM_RATE_PER_SEC },
+    },
+  });
   let draining = false;
+  let origins: ReadonlySet<string> = new Set();
+  const gate = new UpgradeGate({
+    limits: new ConnectionLimits({ maxConnections: config.MAX_CONNECTIONS, maxConnectionsPerIp: config.MAX_CONNECTIONS_PER_IP }),
+    addressBudgets,
+    trustedProxies: trusted,
+    origins: () => origins,
+    draining: () => draining,
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -89,19 +100,18 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     clock,
     sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
     leaveGraceMs: config.LEAVE_GRACE_MS,
-    onBackgroundError: (error, session) => logger.error("leave_failed", { connectionId: session.id, error }),
+    addressBudgets,
+    onBackgroundError: (error, session) => logger.error("background_failed", { connectionId: session?.id, error }),
   });
   // What each connection may do: one object for all of them.
   const connectionLimits = {
     joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
     typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
+    subscribeRate: { burst: config.SUBSCRIBE_RATE_BURST, perSecond: config.SUBSCRIBE_RATE_PER_SEC },
     maxRooms: config.MAX_ROOMS_PER_CONNECTION,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-    strikes: config.RATE_LIMIT_STRIKES,
   };
-  // Each socket's session id, so that transport events (slow consumer, socket error) carry the
-  // `connectionId` that its `connect` line did.
-  const connectionIds = new WeakMap<WebSocket, string>();
+  const policy = transportPolicy({ config, clock, logger });
 
   const transport = applyWsTransport(wss, {
     router: appRouter,
@@ -109,14 +119,11 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
     // terminated, which ends its subscriptions and starts its rooms' leave grace.
     keepAlive: { pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
-    createContext: ({ ws, req }) => {
-      const context = createSessionContext({
-        // How to cut this connection off (1008) once it keeps flooding.
-        disconnect: (code, reason) => ws.close(code, reason),
-        limits: connectionLimits,
-      });
-      connectionIds.set(ws, context.session.id);
-      logger.info("connect", { connectionId: context.session.id, ip: req.socket.remoteAddress });
+    createContext: ({ ws, req }): ChatContext => {
+      const ip = clientAddress(req, trusted);
+      const context = createSessionContext({ limits: connectionLimits, address: addressKey(ip) });
+      policy.opened(context, ws);
+      logger.info("connect", { connectionId: context.session.id, ip });
       return context;
     },
     onClose: (context, code) => {
@@ -124,12 +131,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       // Starts the leave grace of the connection's rooms.
       context.close();
     },
-    onError: ({ error, path, type, ctx }) => {
-      const connectionId = ctx.session.id;
-      if (error.code === "TOO_MANY_REQUESTS") logger.warn("rate_limited", { connectionId, path });
-      else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });
-      else logger.debug("procedure_refused", { connectionId, path, code: error.code });
-    },
+    onError: policy.onError,
+    backpressure: policy.backpressure,
+    batchLimit: policy.batchLimit,
   });
 
   const http = createServer((req, res) => {
@@ -167,44 +171,24 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
 
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", destroySocket);
-    const ip = req.socket.remoteAddress ?? "unknown";
-    if (pathOf(req) !== TRPC_PATH) {
-      refuseUpgrade(socket, "404 Not Found");
-      return;
-    }
-    if (!isOriginAllowed(req, config.ALLOWED_ORIGINS)) {
-      logger.warn("origin_refused", { origin: req.headers.origin, ip });
-      refuseUpgrade(socket, "403 Forbidden");
-      return;
-    }
-    if (draining) {
-      refuseUpgrade(socket, "503 Service Unavailable", RETRY_AFTER_SECONDS);
-      return;
-    }
-    const slot = limits.acquire(ip);
-    if (typeof slot === "string") {
-      logger.warn("connection_refused", { reason: slot, ip, connections: limits.total });
-      refuseUpgrade(socket, "503 Service Unavailable", RETRY_AFTER_SECONDS);
+    const verdict = gate.admit(req);
+    if (!("slot" in verdict)) {
+      if (verdict.reason !== undefined) logger.warn(verdict.reason.event, verdict.reason.fields);
+      refuseUpgrade(socket, verdict.status, verdict.retryAfterSeconds);
       return;
     }
     // The slot is held from the handshake until the TCP connection is gone, however it ends.
-    socket.once("close", slot.release);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req, socket));
+    socket.once("close", verdict.slot.release);
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
   });
 
   /**
    * Watches a new socket and hands it to the transport. Apart from the upgrade handler so that
-   * the listeners made here, which live as long as the socket, do not keep the upgrade's request
-   * (its headers and buffers) alive with them.
+   * the listener made here, which lives as long as the socket, does not keep the upgrade's request
+   * (its headers and buffers) alive with it.
    */
-  function accept(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
-    ws.on("error", (error) => logger.debug("socket_error", { connectionId: connectionIds.get(ws), error: error.message }));
-    watchSlowConsumer(ws, {
-      socket,
-      maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
-      drainMs: config.SLOW_CONSUMER_DRAIN_MS,
-      onSlowConsumer: (reason, bufferedAmount) => logger.warn("slow_consumer", { connectionId: connectionIds.get(ws), reason, bufferedAmount }),
-    });
+  function accept(ws: WebSocket, req: IncomingMessage): void {
+    ws.on("error", (error) => logger.debug("socket_error", { connectionId: policy.connectionId(ws), error: error.message }));
     wss.emit("connection", ws, req);
   }
 
@@ -225,6 +209,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   // worth a log line, not a crash, since the connections already open are fine.
   http.on("error", (error) => logger.error("server_error", { error }));
   const { port } = http.address() as AddressInfo;
+  origins = originsFor(port, config.PUBLIC_ORIGIN, config.ALLOWED_ORIGINS);
   const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
   logger.info("listening", { host: config.HOST, port });
 
@@ -236,7 +221,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     close: () => {
       // Synchronously, so that no upgrade is accepted once `close()` has been called.
       draining = true;
-      return (closing ??= shutdown({ http, wss, broadcastReconnectNotification: transport.broadcastReconnectNotification, broker, logger }));
+      return (closing ??= shutdown({ http, wss, transport, broker, logger }));
     },
   };
 }
@@ -247,11 +232,6 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
  */
 function destroySocket(this: Duplex): void {
   this.destroy();
-}
-
-/** The request's path without its query string. */
-function pathOf(req: IncomingMessage): string {
-  return (req.url ?? "/").split("?", 1)[0] ?? "/";
 }
 
 /**

@@ -13,16 +13,18 @@ const integer = (name: string, min: number, max: number) =>
 
 const positive = (name: string) => z.coerce.number({ error: `${name} must be a number` }).positive(`${name} must be above 0`);
 
+/** A comma-separated list of origins, each reduced to what browsers send (`https://chat.example.com/` → `https://chat.example.com`). */
+const origins = (name: string) =>
+  z
+    .string()
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ error: `${name} must be a comma-separated list of origins like https://chat.example.com` })))
+    .transform((list) => list.map((origin) => new URL(origin).origin));
+
 const envSchema = z.object({
   PORT: integer("PORT", 0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
-  ALLOWED_ORIGINS: z
-    .string()
-    .default("")
-    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ error: "ALLOWED_ORIGINS must be a comma-separated list of origins like https://chat.example.com" })))
-    // Browsers send the bare origin: `https://chat.example.com/` must still match it.
-    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
+  ALLOWED_ORIGINS: origins("ALLOWED_ORIGINS").default([]),
   // Multi-node mode (docs/scaling.md). The scheme is required, not guessed, because it is what
   // says whether the connection uses TLS (`rediss://`).
   REDIS_URL: z
@@ -34,16 +36,42 @@ const envSchema = z.object({
     .default("chat:"),
   PRESENCE_TTL_MS: integer("PRESENCE_TTL_MS", 500, 3_600_000).default(15_000),
   PRESENCE_REFRESH_MS: integer("PRESENCE_REFRESH_MS", 100, 3_600_000).default(5000),
+  // Which public addresses pages may open a WebSocket from (docs/security.md, "Origins").
+  PUBLIC_ORIGIN: origins("PUBLIC_ORIGIN").optional(),
+  // Proxies whose X-Forwarded-For is believed: the client address is then the first hop they did not add.
+  TRUST_PROXY: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], { error: "TRUST_PROXY must be a comma-separated list of IP addresses or CIDR ranges like 10.0.0.0/8" }))),
   SEND_RATE_BURST: integer("SEND_RATE_BURST", 1, 1_000_000).default(20),
   SEND_RATE_PER_SEC: positive("SEND_RATE_PER_SEC").default(5),
+  SUBSCRIBE_RATE_BURST: integer("SUBSCRIBE_RATE_BURST", 1, 1_000_000).default(60),
+  SUBSCRIBE_RATE_PER_SEC: positive("SUBSCRIBE_RATE_PER_SEC").default(2),
+  // Budgets per client address (sized for an office of 200 people behind one NAT address).
+  ADDRESS_CONNECT_RATE_BURST: integer("ADDRESS_CONNECT_RATE_BURST", 1, 10_000_000).default(500),
+  ADDRESS_CONNECT_RATE_PER_SEC: positive("ADDRESS_CONNECT_RATE_PER_SEC").default(5),
+  ADDRESS_JOIN_RATE_BURST: integer("ADDRESS_JOIN_RATE_BURST", 1, 10_000_000).default(1000),
+  ADDRESS_JOIN_RATE_PER_SEC: positive("ADDRESS_JOIN_RATE_PER_SEC").default(20),
+  ADDRESS_SEND_RATE_BURST: integer("ADDRESS_SEND_RATE_BURST", 1, 10_000_000).default(200),
+  ADDRESS_SEND_RATE_PER_SEC: positive("ADDRESS_SEND_RATE_PER_SEC").default(20),
+  ADDRESS_TYPING_RATE_BURST: integer("ADDRESS_TYPING_RATE_BURST", 1, 10_000_000).default(200),
+  ADDRESS_TYPING_RATE_PER_SEC: positive("ADDRESS_TYPING_RATE_PER_SEC").default(50),
+  ADDRESS_ROOM_RATE_BURST: integer("ADDRESS_ROOM_RATE_BURST", 1, 10_000_000).default(50),
+  ADDRESS_ROOM_RATE_PER_SEC: positive("ADDRESS_ROOM_RATE_PER_SEC").default(0.02),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], { error: "LOG_LEVEL must be one of debug, info, warn, error, silent" }).default("info"),
   LEAVE_GRACE_MS: integer("LEAVE_GRACE_MS", 0, 60_000).default(3000),
   HISTORY_SIZE: integer("HISTORY_SIZE", 50, 100_000).default(1000),
+  HISTORY_MAX_BYTES: integer("HISTORY_MAX_BYTES", 1_048_576, 1_099_511_627_776).default(268_435_456),
+  ROOM_TTL_DAYS: integer("ROOM_TTL_DAYS", 1, 36_500).default(30),
   MAX_ROOMS: integer("MAX_ROOMS", 1, 10_000_000).default(10_000),
   STATIC_DIR: z.string().min(1).optional(),
   // Hardening limits (see README's configuration table and docs/security.md).
   MAX_CONNECTIONS: integer("MAX_CONNECTIONS", 1, 10_000_000).default(10_000),
-  MAX_CONNECTIONS_PER_IP: integer("MAX_CONNECTIONS_PER_IP", 1, 10_000_000).default(100),
+  MAX_CONNECTIONS_PER_IP: integer("MAX_CONNECTIONS_PER_IP", 1, 10_000_000).default(500),
+  MAX_HTTP_CONNECTIONS: integer("MAX_HTTP_CONNECTIONS", 1, 10_000_000).default(4096),
+  MAX_HTTP_CONNECTIONS_PER_IP: integer("MAX_HTTP_CONNECTIONS_PER_IP", 1, 10_000_000).default(256),
+  HTTP_TIMEOUT_MS: integer("HTTP_TIMEOUT_MS", 1000, 3_600_000).default(10_000),
   MAX_ROOMS_PER_CONNECTION: integer("MAX_ROOMS_PER_CONNECTION", 1, 100_000).default(20),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).default(100),
   JOIN_RATE_BURST: integer("JOIN_RATE_BURST", 1, 1_000_000).default(10),
@@ -53,8 +81,12 @@ const envSchema = z.object({
   RATE_LIMIT_STRIKES: integer("RATE_LIMIT_STRIKES", 1, 1_000_000).default(20),
   HEARTBEAT_INTERVAL_MS: integer("HEARTBEAT_INTERVAL_MS", 100, 3_600_000).default(30_000),
   HEARTBEAT_TIMEOUT_MS: integer("HEARTBEAT_TIMEOUT_MS", 100, 3_600_000).default(10_000),
-  SLOW_CONSUMER_MAX_BYTES: integer("SLOW_CONSUMER_MAX_BYTES", 1024, 1_073_741_824).default(1_048_576),
+  SLOW_CONSUMER_MAX_BYTES: integer("SLOW_CONSUMER_MAX_BYTES", 1024, 1_073_741_824).default(4_194_304),
   SLOW_CONSUMER_DRAIN_MS: integer("SLOW_CONSUMER_DRAIN_MS", 100, 3_600_000).default(10_000),
+  // Prometheus metrics (GET /metrics): on a port of their own, or on the public one behind a token.
+  METRICS_PORT: integer("METRICS_PORT", 0, 65_535).optional(),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
 })
   // A node renews its memberships every refresh; were that not sooner than they expire, other
   // nodes would sweep the members of a node that is alive.

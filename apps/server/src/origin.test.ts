@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { isOriginAllowed } from "./origin.js";
+import { isOriginAllowed, originsFor } from "./origin.js";
 
 /** An upgrade request as far as the origin check reads it. */
 function upgrade(headers: { origin?: string; host?: string }): IncomingMessage {
@@ -8,27 +8,36 @@ function upgrade(headers: { origin?: string; host?: string }): IncomingMessage {
 }
 
 describe("isOriginAllowed", () => {
+  const local = originsFor(3000, undefined, []);
+
   it("allows a request without an Origin header, as non-browser clients send", () => {
-    expect(isOriginAllowed(upgrade({ host: "chat.example.com" }), [])).toBe(true);
+    expect(isOriginAllowed(upgrade({ host: "chat.example.com" }), local)).toBe(true);
   });
 
-  it("allows the server's own origin, whatever the scheme", () => {
-    expect(isOriginAllowed(upgrade({ origin: "http://localhost:3000", host: "localhost:3000" }), [])).toBe(true);
-    expect(isOriginAllowed(upgrade({ origin: "https://chat.example.com", host: "chat.example.com" }), [])).toBe(true);
+  it("allows by default the pages of localhost and 127.0.0.1 on the server's port", () => {
+    expect(isOriginAllowed(upgrade({ origin: "http://localhost:3000", host: "localhost:3000" }), local)).toBe(true);
+    expect(isOriginAllowed(upgrade({ origin: "http://127.0.0.1:3000", host: "127.0.0.1:3000" }), local)).toBe(true);
+  });
+
+  it("never takes the request's own Host as the reference, so a rebinding page is refused", () => {
+    expect(isOriginAllowed(upgrade({ origin: "http://evil.example", host: "evil.example" }), local)).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "http://evil.example:3000", host: "evil.example:3000" }), local)).toBe(false);
   });
 
   it("refuses another site, another port of the same host, and the opaque origin null", () => {
     const host = "localhost:3000";
-    expect(isOriginAllowed(upgrade({ origin: "https://evil.example", host }), [])).toBe(false);
-    expect(isOriginAllowed(upgrade({ origin: "http://localhost:4000", host }), [])).toBe(false);
-    expect(isOriginAllowed(upgrade({ origin: "null", host }), [])).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "https://evil.example", host }), local)).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "http://localhost:4000", host }), local)).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "null", host }), local)).toBe(false);
   });
 
-  it("allows exactly the listed origins, not look-alikes", () => {
-    const allowed = ["https://app.example.com"];
-    const host = "api.example.com";
-    expect(isOriginAllowed(upgrade({ origin: "https://app.example.com", host }), allowed)).toBe(true);
-    expect(isOriginAllowed(upgrade({ origin: "https://app.example.com.evil.example", host }), allowed)).toBe(false);
-    expect(isOriginAllowed(upgrade({ origin: "http://app.example.com", host }), allowed)).toBe(false);
+  it("answers to PUBLIC_ORIGIN instead of the local defaults, and to ALLOWED_ORIGINS besides, exactly", () => {
+    const origins = originsFor(3000, ["https://chat.example.com"], ["https://app.example.com"]);
+    const host = "chat.example.com";
+    expect(isOriginAllowed(upgrade({ origin: "https://chat.example.com", host }), origins)).toBe(true);
+    expect(isOriginAllowed(upgrade({ origin: "https://app.example.com", host }), origins)).toBe(true);
+    expect(isOriginAllowed(upgrade({ origin: "http://localhost:3000", host }), origins)).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "https://app.example.com.evil.example", host }), origins)).toBe(false);
+    expect(isOriginAllowed(upgrade({ origin: "http://app.example.com", host }), origins)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import type { Server } from "node:http";
 import type { ChatBroker } from "@chat/api";
 import type { WebSocketServer } from "ws";
 import type { Logger } from "./logger.js";
+import type { WsTransport } from "./transport/ws-transport.js";
 
 /**
  * Close code for sockets closed by a shutdown: 1001 "going away" (RFC 6455 §7.4.1). 1012
@@ -21,8 +22,8 @@ export const SHUTDOWN_GRACE_MS = 2000;
 export interface ShutdownTargets {
   http: Server;
   wss: WebSocketServer;
-  /** Asks every client to reconnect (`WsTransport.broadcastReconnectNotification`). */
-  broadcastReconnectNotification: () => void;
+  /** Asks every client to reconnect, and writes what waits for lagging readers. */
+  transport: WsTransport;
   broker: ChatBroker;
   logger: Logger;
 }
@@ -35,12 +36,15 @@ export interface ShutdownTargets {
  * `SHUTDOWN_GRACE_MS` are cut. The HTTP listener stays open until then, so a client that knocks
  * meanwhile gets a 503 (and may try another node) rather than a refused connection.
  */
-export async function shutdown({ http, wss, broadcastReconnectNotification, broker, logger }: ShutdownTargets): Promise<void> {
+export async function shutdown({ http, wss, transport, broker, logger }: ShutdownTargets): Promise<void> {
+  // Every event still waiting for a lagging reader goes into its socket's buffer first, ahead
+  // of the close frame: a reader that keeps reading gets all of it.
+  transport.flushWaiting();
   // What the drain has to flush: data accepted for sending that no reader has taken yet.
   const bufferedBytes = Array.from(wss.clients).reduce((sum, ws) => sum + ws.bufferedAmount, 0);
   logger.info("shutdown_started", { connections: wss.clients.size, bufferedBytes });
   // Clients that support it reconnect (to another node, or to us once we are back) right away.
-  broadcastReconnectNotification();
+  transport.broadcastReconnectNotification();
   const allClosed = Promise.all(
     Array.from(wss.clients, (ws) => new Promise<void>((resolve) => ws.once("close", () => resolve()))),
   );

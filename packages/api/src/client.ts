@@ -9,7 +9,7 @@ import type { AppRouter } from "./router.js";
 import { splittingLargeBatches } from "./split-batches.js";
 
 export type { AppRouter } from "./router.js";
-export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomSummary } from "./schema.js";
+export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomListPage, RoomSummary } from "./schema.js";
 
 /** Where the client stands: `online` only once every joined room is joined again. */
 export type ConnectionStatus = "connecting" | "online" | "reconnecting" | "closed";
@@ -163,6 +163,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       let unsubscribe: (() => void) | null = null;
       let cancelled = false;
       let retried = false;
+      let delivered = false;
       const held = heldWhileRejoining.has(op.path);
       const forward = (): void => {
         if (cancelled) return;
@@ -174,6 +175,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         const subscription = next(op).subscribe({
           next: (envelope) => {
             const data: unknown = envelope.result.type === "data" ? envelope.result.data : undefined;
+            if (envelope.result.type === "data") delivered = true;
             if (op.path === "joinRoom" && isJoin(data)) joined.set(data.roomId, data.username);
             if (op.path === "leaveRoom" && isRoom(data)) joined.delete(data.roomId);
             observer.next(envelope);
@@ -185,6 +187,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
             if (held && !retried && opens !== sentOn && error.data?.code === "FORBIDDEN") {
               retried = true;
               hold();
+              return;
+            }
+            // A subscription the server could not start for now (too many started at once, or
+            // its message store away) is started again when it says, the same as before: it
+            // delivered nothing, so its input still says where to resume from.
+            const waitMs = op.type === "subscription" && !delivered && !closed ? retryAfterMs(error) : null;
+            if (waitMs !== null) {
+              setTimeout(forward, waitMs);
               return;
             }
             observer.error(error);

@@ -3,22 +3,18 @@
  * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
  */
 export { appRouter, type AppRouter } from "./router.js";
-export {
-  createContextFactory,
-  FLOOD_CLOSE_CODE,
-  FLOOD_CLOSE_REASON,
-  type ChatContext,
-  type ChatContextDeps,
-  type ConnectionInfo,
-  type PerConnectionLimits,
-} from "./context.js";
+export { createContextFactory, type ChatContext, type ChatContextDeps, type ConnectionInfo } from "./context.js";
+export { AddressBudgets, DEFAULT_ADDRESS_RATES, type AddressBudgetsOptions, type AddressRates } from "./domain/address-budgets.js";
+export { ChatError, rateLimited } from "./domain/errors.js";
+export { SystemLines } from "./domain/system-lines.js";
+export { REPLAY_LIMIT, REQUESTS_PER_FRAME_MAX } from "./schema.js";
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
-export { isPushStream, type PushStream, type StreamListener } from "./domain/push-stream.js";
+export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./domain/push-stream.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
-export type { RateLimitOptions } from "./domain/rate-limit.js";
+export { type RateLimitOptions, TokenBucket } from "./domain/rate-limit.js";
 export { RedisBroker } from "./redis/redis-broker.js";
 export type { BrokerLogger, RedisBrokerOptions } from "./redis/redis-broker-options.js";

@@ -1,11 +1,12 @@
 import {
   joinRoomInputSchema,
+  listRoomsInputSchema,
   onMessageInputSchema,
   roomInputSchema,
   sendMessageInputSchema,
 } from "./schema.js";
-import { trackedById } from "./tracked-by-id.js";
-import { createRouter, procedure, subscriptionProcedure } from "./trpc.js";
+import { mapErrors, trackedById } from "./tracked-by-id.js";
+import { createRouter, procedure, subscriptionProcedure, toTRPCError } from "./trpc.js";
 
 // The WebSocket transport always passes a signal; a server-side caller may not, and then only the
 // consumer's `return()` ends the stream.
@@ -38,8 +39,8 @@ export const appRouter = createRouter({
     return { roomId: input.roomId };
   }),
 
-  /** Rooms with people in them, busiest first. */
-  listRooms: procedure.query(({ ctx }) => ctx.broker.listRooms()),
+  /** Rooms with people in them, busiest first, a page at a time; the list is at most a second old. */
+  listRooms: procedure.input(listRoomsInputSchema).query(({ ctx, input }) => ctx.rooms.page(input)),
 
   /**
    * Every message of a room, system ones included, each tracked by its id so that the client
@@ -47,14 +48,16 @@ export const appRouter = createRouter({
    */
   onMessage: subscriptionProcedure
     .input(onMessageInputSchema)
-    .subscription(({ ctx, input, signal }) => trackedById(ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted))),
+    .subscription(({ ctx, input, signal }) =>
+      trackedById(ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted), toTRPCError),
+    ),
 
   /** The room's members: a snapshot, then a `join` or `leave` per change, and `typing` signals. */
   onPresence: subscriptionProcedure
     .input(roomInputSchema)
-    // The broker's stream as it is: a generator around it would cost memory per subscriber and a
-    // promise per event, for nothing.
-    .subscription(({ ctx, input, signal }) => ctx.broker.presence(input.roomId, signal ?? neverAborted)),
+    // The broker's stream with its failure mapped: a generator around it would cost memory per
+    // subscriber and a promise per event, for nothing.
+    .subscription(({ ctx, input, signal }) => mapErrors(ctx.broker.presence(input.roomId, signal ?? neverAborted), toTRPCError)),
 });
 
 /** The router's type: all a client needs to be typed end to end. */

@@ -10,8 +10,26 @@ export const ROOM_ID_MAX = 32;
 export const USERNAME_MAX = 32;
 /** Longest message text, in characters (code points), after trimming. */
 export const TEXT_MAX = 2000;
+/**
+ * The most requests one WebSocket frame (a tRPC batch) may carry: the server answers each one past
+ * it with `TOO_MANY_REQUESTS` instead of running it, and the client library splits its batches
+ * to stay under it.
+ */
+export const REQUESTS_PER_FRAME_MAX = 20;
 /** How many messages `joinRoom` returns as history. */
 export const JOIN_HISTORY_LIMIT = 50;
+/**
+ * How much history `joinRoom` returns at most, in estimated bytes of memory (`messageBytes`):
+ * fewer than `JOIN_HISTORY_LIMIT` messages when they are long, so that one join's answer stays
+ * small (about 64 K characters of text) whatever a room holds.
+ */
+export const JOIN_HISTORY_MAX_BYTES = 128 * 1024;
+/**
+ * The most messages an `onMessage` subscription replays before going live. A reader that missed
+ * more gets a gap notice, then the newest this many: one small request can never make the server
+ * queue a room's whole history, and older messages remain readable through history.
+ */
+export const REPLAY_LIMIT = 100;
 /**
  * A connection's `typing` signal is re-broadcast at most once per this interval per room, so
  * clients throttle `sendTyping` to it; calls in between succeed without a broadcast.
@@ -143,6 +161,17 @@ export const presenceEventSchema = z.discriminatedUnion("type", [
 /** One row of `listRooms`. */
 export const roomSummarySchema = z.object({ roomId: z.string(), members: z.number().int() });
 
+/** The most rooms one `listRooms` page holds. */
+export const ROOM_PAGE_MAX = 100;
+
+/** Input of `listRooms`: where to go on from (the previous page's `nextCursor`), and how many. */
+export const listRoomsInputSchema = z
+  .object({
+    cursor: z.string().max(64, "cursor must be at most 64 characters.").nullish(),
+    limit: z.number().int().min(1, "limit must be at least 1.").max(ROOM_PAGE_MAX, `limit must be at most ${ROOM_PAGE_MAX}.`).default(ROOM_PAGE_MAX),
+  })
+  .default({ limit: ROOM_PAGE_MAX });
+
 /** A case-folded, validated room id. */
 export type RoomId = z.output<typeof roomIdSchema>;
 /** A message as stored and delivered. */
@@ -155,6 +184,11 @@ export type Member = z.output<typeof memberSchema>;
 export type PresenceEvent = z.output<typeof presenceEventSchema>;
 /** One room and how many people are in it. */
 export type RoomSummary = z.output<typeof roomSummarySchema>;
+/** One page of `listRooms`: its rooms, and the cursor of the next page, or `null` after the last. */
+export interface RoomListPage {
+  rooms: RoomSummary[];
+  nextCursor: string | null;
+}
 /** What `joinRoom` returns. */
 export interface JoinResult {
   roomId: RoomId;

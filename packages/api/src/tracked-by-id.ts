@@ -1,36 +1,54 @@
 /**
- * A stream of messages as tRPC tracked events, for `onMessage`. An `async function*` doing the
- * same (`for await (…) yield tracked(…)`) adds a generator and a second promise per message on
- * top of the source's own, for every subscriber of every message; mapping each result of the
- * source's `next()` costs one `then` instead, and a source that can push is pushed through.
- * Classes rather than closures: there is one of these per subscriber.
+ * A broker's streams as the router hands them to the transport: `onMessage`'s items as tRPC
+ * tracked events, and a failed stream's error as the tRPC error its reader is owed. An
+ * `async function*` doing the same (`for await (…) yield tracked(…)`) adds a generator and a
+ * second promise per message on top of the source's own, for every subscriber of every message;
+ * mapping each result of the source's `next()` costs one `then` instead, and a source that can
+ * push is pushed through. Classes rather than closures: there is one of these per subscriber.
  */
 import { type TrackedEnvelope, tracked } from "@trpc/server";
-import { isPushStream, type PushStream, type StreamListener } from "./domain/push-stream.js";
+import { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./domain/push-stream.js";
+
+/** A stream's items and failure as another's; what `mapStream` returns. */
+export type MappedStream<T> = AsyncIterableIterator<T> & Partial<PushStream<T>>;
 
 /**
- * Iterates `source`, yielding each item as `tracked(item.id, item)`; `return()` (the transport
- * calls it when the subscription stops) is passed on so the source detaches. When `source` is a
- * `PushStream`, so is the result.
+ * Iterates `source`, yielding each item as `tracked(item.id, item)` and failing with
+ * `mapError(error)` where it fails; `return()` (the transport calls it when the subscription
+ * stops) is passed on so the source detaches. When `source` is a `PushStream`, so is the result.
  */
-export function trackedById<T extends { id: string }>(
-  source: AsyncIterable<T>,
-): AsyncIterableIterator<TrackedEnvelope<T>> & Partial<PushStream<TrackedEnvelope<T>>> {
-  return isPushStream(source) ? new PushedTrackedStream(source) : new TrackedStream(source);
+export function trackedById<T extends { id: string }>(source: AsyncIterable<T>, mapError: (error: unknown) => unknown): MappedStream<TrackedEnvelope<T>> {
+  return mapStream(source, trackedOnce, mapError);
 }
 
-class TrackedStream<T extends { id: string }> implements AsyncIterableIterator<TrackedEnvelope<T>> {
-  private readonly iterator: AsyncIterator<T>;
+/** `source` with its failure mapped by `mapError`, its items as they are. */
+export function mapErrors<T>(source: AsyncIterable<T>, mapError: (error: unknown) => unknown): MappedStream<T> {
+  return mapStream(source, same, mapError);
+}
 
-  constructor(source: AsyncIterable<T>) {
+function mapStream<S, T>(source: AsyncIterable<S>, mapValue: (item: S) => T, mapError: (error: unknown) => unknown): MappedStream<T> {
+  return isPushStream(source) ? new PushedMappedStream(source, mapValue, mapError) : new PulledMappedStream(source, mapValue, mapError);
+}
+
+class PulledMappedStream<S, T> implements AsyncIterableIterator<T> {
+  private readonly iterator: AsyncIterator<S>;
+
+  constructor(
+    source: AsyncIterable<S>,
+    protected readonly mapValue: (item: S) => T,
+    protected readonly mapError: (error: unknown) => unknown,
+  ) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
-  next(): Promise<IteratorResult<TrackedEnvelope<T>>> {
-    return this.iterator.next().then(track);
+  next(): Promise<IteratorResult<T>> {
+    return this.iterator.next().then(
+      (result) => (result.done === true ? { done: true, value: undefined } : { done: false, value: this.mapValue(result.value) }),
+      (error: unknown) => Promise.reject(this.mapError(error)),
+    );
   }
 
-  async return(): Promise<IteratorResult<TrackedEnvelope<T>>> {
+  async return(): Promise<IteratorResult<T>> {
     await this.iterator.return?.();
     return { done: true, value: undefined };
   }
@@ -40,27 +58,39 @@ class TrackedStream<T extends { id: string }> implements AsyncIterableIterator<T
   }
 }
 
-class PushedTrackedStream<T extends { id: string }> extends TrackedStream<T> implements PushStream<TrackedEnvelope<T>> {
-  constructor(private readonly source: PushStream<T>) {
-    super(source);
+class PushedMappedStream<S, T> extends PulledMappedStream<S, T> implements PushStream<T> {
+  constructor(
+    private readonly source: PushStream<S>,
+    mapValue: (item: S) => T,
+    mapError: (error: unknown) => unknown,
+  ) {
+    super(source, mapValue, mapError);
   }
 
-  listen(listener: StreamListener<TrackedEnvelope<T>>): void {
-    this.source.listen(new Tracking(listener));
+  listen(listener: StreamListener<T>): void {
+    this.source.listen(new Mapping(listener, this.mapValue, this.mapError));
   }
 }
 
-/** Passes each item on to `target` as a tracked envelope. */
-class Tracking<T extends { id: string }> implements StreamListener<T> {
-  constructor(private readonly target: StreamListener<TrackedEnvelope<T>>) {}
+/** Passes each item on to `target` mapped, and a failure with its error mapped. */
+class Mapping<S, T> implements StreamListener<S> {
+  constructor(
+    private readonly target: StreamListener<T>,
+    private readonly mapValue: (item: S) => T,
+    private readonly mapError: (error: unknown) => unknown,
+  ) {}
 
-  onValue(item: T): void {
-    this.target.onValue(trackedOnce(item));
+  onValue(item: S): void {
+    this.target.onValue(this.mapValue(item));
   }
 
-  onEnd(): void {
-    this.target.onEnd();
+  onEnd(failure?: StreamFailure): void {
+    this.target.onEnd(failure === undefined ? undefined : { error: this.mapError(failure.error) });
   }
+}
+
+function same<T>(item: T): T {
+  return item;
 }
 
 /**
@@ -74,8 +104,4 @@ function trackedOnce<T extends { id: string }>(item: T): TrackedEnvelope<T> {
   if (lastTracked?.[1] !== item) lastTracked = tracked(item.id, item);
   // The envelope holds `item` itself, so its type is `item`'s.
   return lastTracked as TrackedEnvelope<T>;
-}
-
-function track<T extends { id: string }>(result: IteratorResult<T>): IteratorResult<TrackedEnvelope<T>> {
-  return result.done === true ? { done: true, value: undefined } : { done: false, value: trackedOnce(result.value) };
 }

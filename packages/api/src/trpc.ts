@@ -19,12 +19,27 @@ const t = initTRPC.context<ChatContext>().create({
       };
     }
     const retryAfterMs = cause instanceof ChatError ? (cause.retryAfterMs ?? null) : null;
-    // An unexpected failure's own text (a broker's "connection reset", a file path) is for the
-    // server's log, not for whoever sent the request.
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? "Something went wrong on the server; please try again." : shape.message;
-    return { ...shape, message, data: { ...shape.data, zodError: null, retryAfterMs } };
+    return { ...shape, message: publicMessage(error), data: { ...shape.data, zodError: null, retryAfterMs } };
   },
 });
+
+/** What an unexpected failure says to the client. */
+export const SERVER_FAULT_MESSAGE = "Something went wrong on the server; please try again.";
+
+/**
+ * The sentence a client sees for `error`. Ours are written for people: a domain refusal's, and a
+ * `TRPCError` made with a message of its own and no cause (tRPC's "No procedure found on path",
+ * the transport's). Any other text came from somewhere else, a parser's "Unexpected token", a
+ * deserializer's TypeError, a broker's "connection reset", and is for the server's log, not for
+ * whoever sent the request: it may name internals, and a client cannot act on it.
+ */
+function publicMessage(error: TRPCError): string {
+  const { cause } = error;
+  if (cause instanceof ChatError) return error.message;
+  if (error.code === "INTERNAL_SERVER_ERROR") return SERVER_FAULT_MESSAGE;
+  if (cause === undefined) return error.message;
+  return error.code === "PARSE_ERROR" ? "Bad request: that message could not be read." : "Bad request.";
+}
 
 const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   NOT_MEMBER: "FORBIDDEN",
@@ -37,17 +52,17 @@ const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
 };
 
-/**
- * The one place where domain refusals become tRPC errors with the right code, and where every
- * `TOO_MANY_REQUESTS` counts as a strike against the connection.
- */
-const domainErrors = t.middleware(async ({ ctx, next }) => {
+/** `error` as the tRPC error a client gets: a domain refusal with its code, anything else as it is. */
+export function toTRPCError(error: unknown): unknown {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  return cause instanceof ChatError ? new TRPCError({ code: codeOf[cause.reason], message: cause.message, cause }) : error;
+}
+
+/** The one place where domain refusals from procedures become tRPC errors with the right code. */
+const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (result.ok) return result;
-  const { cause } = result.error;
-  const error = cause instanceof ChatError ? new TRPCError({ code: codeOf[cause.reason], message: cause.message, cause }) : result.error;
-  if (error.code === "TOO_MANY_REQUESTS") ctx.strike();
-  throw error;
+  throw toTRPCError(result.error);
 });
 
 /**

@@ -8,6 +8,8 @@ export interface Call {
   type: "query" | "mutation" | "subscription" | "unknown";
   path: string | undefined;
   input: unknown;
+  /** The connection's frame it came in (1 for the first), 0 for none. */
+  frame: number;
 }
 
 /** A call of a procedure. */

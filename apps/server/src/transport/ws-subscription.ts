@@ -2,21 +2,24 @@
  * One subscription of a WebSocket connection (`ws-transport.ts`): it calls the procedure, then
  * sends the stream's events until the stream ends or the client stops it. A stream that can be
  * pushed to (`isPushStream`) has each event sent inside the broker's fan-out, with no promise per
- * event; any other stream is pulled.
+ * event; any other stream is pulled. While the connection's reader lags (`SocketWriter`), events
+ * wait here, in order, as references, and go out as the socket drains.
  */
-import { isPushStream, type StreamListener } from "@chat/api";
+import { isPushStream, type StreamFailure, type StreamListener } from "@chat/api";
 import { TRPCError } from "@trpc/server";
 import type { TRPCResponseMessage } from "@trpc/server/rpc";
 import type { WebSocket } from "ws";
+import type { Paced, SocketWriter } from "./socket-writer.js";
 import type { Call, RequestId, SubscriptionCall } from "./ws-call.js";
 
 /** What a subscription needs of its connection. */
 export interface SubscriptionHost {
   readonly ws: WebSocket;
+  readonly writer: SocketWriter;
   /** Calls the subscription's procedure. */
   call(call: SubscriptionCall, signal: AbortSignal, batchIndex: number): Promise<unknown>;
-  /** The frame carrying `value` to the subscription whose envelope is given. */
-  eventFrame(envelope: string, value: unknown): Buffer;
+  /** Sends the frame carrying `value` to the subscription whose envelope is given. */
+  sendEvent(envelope: string, value: unknown): void;
   respond(message: TRPCResponseMessage): void;
   report(cause: unknown, call: Call): void;
   fail(id: RequestId, jsonrpc: "2.0" | undefined, cause: unknown, call: Call): void;
@@ -24,23 +27,28 @@ export interface SubscriptionHost {
   forget(subscription: Subscription): void;
 }
 
-/** An event's frame is UTF-8 text already: `ws` is told so rather than left to guess "binary". */
-const AS_TEXT = { binary: false } as const;
-
 /** One open subscription: where its events go, and how it stops. */
-export class Subscription implements StreamListener<unknown> {
+export class Subscription implements StreamListener<unknown>, Paced {
   /** Aborted when the client stops the subscription or the connection closes. */
   private readonly stopped = new AbortController();
   private iterator: AsyncIterator<unknown> | null = null;
   /** The start of each of its event frames, up to the `result`. */
   private readonly envelope: string;
+  /** Events waiting for the socket to drain, oldest first, from `next` on; `null` when none wait. */
+  private backlog: unknown[] | null = null;
+  private next = 0;
+  /** How the stream ended, while the end waits behind the backlog. */
+  private ending: { failure: StreamFailure | undefined } | null = null;
+  /** What it calls, for error shapes and reports: the input is dropped once the procedure has it. */
+  private request: SubscriptionCall;
 
   constructor(
     private readonly connection: SubscriptionHost,
     readonly id: RequestId,
     private readonly jsonrpc: "2.0" | undefined,
-    private readonly request: SubscriptionCall,
+    request: SubscriptionCall,
   ) {
+    this.request = request;
     this.envelope = `{"id":${JSON.stringify(id)}${jsonrpc === undefined ? "" : `,"jsonrpc":"2.0"`},"result":`;
   }
 
@@ -48,7 +56,11 @@ export class Subscription implements StreamListener<unknown> {
   async start(batchIndex: number): Promise<void> {
     const { connection, stopped, id, jsonrpc } = this;
     try {
-      const stream = await connection.call(this.request, stopped.signal, batchIndex);
+      const called = connection.call(this.request, stopped.signal, batchIndex);
+      // The procedure has read its input: a raw input kept for the subscription's life would let
+      // a client park its whole frame here.
+      this.request = { ...this.request, input: undefined };
+      const stream = await called;
       if (!isAsyncIterable(stream)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${this.request.path} did not return an async iterable` });
       this.iterator = stream[Symbol.asyncIterator]();
       if (stopped.signal.aborted || connection.ws.readyState !== connection.ws.OPEN) {
@@ -64,33 +76,79 @@ export class Subscription implements StreamListener<unknown> {
       await pull(this.iterator, stopped.signal, this);
       this.onEnd();
     } catch (cause) {
-      connection.forget(this);
-      stopped.abort();
-      connection.fail(id, jsonrpc, cause, this.request);
+      this.end({ error: cause });
     }
   }
 
-  /** Ends the subscription, whatever its stream does with the signal. */
+  /** Ends the subscription, whatever its stream does with the signal; what waited is dropped. */
   stop(): void {
     this.stopped.abort();
+    this.drop();
     this.iterator?.return?.().catch((cause: unknown) => this.connection.report(cause, this.request));
   }
 
-  /** Sends an event. Runs inside the broker's fan-out when the stream pushes: it must not throw into it. */
+  /** Sends an event, or keeps it while the reader lags. Runs inside the broker's fan-out when the stream pushes: it must not throw into it. */
   onValue(value: unknown): void {
-    const { ws } = this.connection;
-    if (ws.readyState !== ws.OPEN) return;
+    const { writer } = this.connection;
+    if (this.backlog !== null) {
+      this.backlog.push(value);
+      writer.held(1);
+    } else if (writer.congested) {
+      this.backlog = [value];
+      writer.pace(this);
+    } else {
+      this.write(value);
+    }
+  }
+
+  /** The stream has ended: the client is told, after any events still waiting. */
+  onEnd(failure?: StreamFailure): void {
+    if (this.backlog !== null) this.ending = { failure };
+    else this.end(failure);
+  }
+
+  resume(): boolean {
+    const { backlog } = this;
+    if (backlog === null) return true;
+    const { writer } = this.connection;
+    const from = this.next;
+    while (this.next < backlog.length && !writer.congested) this.write(backlog[this.next++]);
+    writer.held(from - this.next);
+    if (this.next < backlog.length) return false;
+    this.backlog = null;
+    this.next = 0;
+    const { ending } = this;
+    this.ending = null;
+    if (ending !== null) this.end(ending.failure);
+    return true;
+  }
+
+  private write(value: unknown): void {
     try {
-      ws.send(this.connection.eventFrame(this.envelope, value), AS_TEXT);
+      this.connection.sendEvent(this.envelope, value);
     } catch (cause) {
       this.connection.report(cause, this.request);
     }
   }
 
-  /** The stream has ended: the client is told. */
-  onEnd(): void {
-    this.connection.forget(this);
-    this.connection.respond({ id: this.id, jsonrpc: this.jsonrpc, result: { type: "stopped" } });
+  /** Tells the client the subscription is over: with its error first when it failed. */
+  private end(failure: StreamFailure | undefined): void {
+    const { connection, id, jsonrpc } = this;
+    connection.forget(this);
+    if (failure !== undefined) {
+      this.stopped.abort();
+      connection.fail(id, jsonrpc, failure.error, this.request);
+      return;
+    }
+    connection.respond({ id, jsonrpc, result: { type: "stopped" } });
+  }
+
+  /** Forgets what waits: nobody will read it. */
+  private drop(): void {
+    if (this.backlog === null) return;
+    this.connection.writer.held(this.next - this.backlog.length);
+    this.backlog = null;
+    this.next = 0;
   }
 }
 

@@ -26,6 +26,7 @@ import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCResponseMess
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import { createEventFrames } from "./event-frames.js";
 import { Heartbeat, type HeartbeatMember } from "./heartbeat.js";
+import { type BackpressureOptions, type SlowConsumerReason, SocketWriter } from "./socket-writer.js";
 import type { Call, ProcedureCall, RequestId, SubscriptionCall } from "./ws-call.js";
 import { Subscription, type SubscriptionHost } from "./ws-subscription.js";
 
@@ -35,6 +36,17 @@ export interface TransportError<TContext> {
   type: Call["type"];
   path: string | undefined;
   ctx: TContext;
+  /** The frame of the connection the request came in (1 for the first), 0 for no request. */
+  frame: number;
+  /** How many frames the connection had received when the failure was reported. */
+  framesReceived: number;
+}
+
+/** What the transport tells of a connection found to be a slow consumer, before closing it with 4008. */
+export interface SlowConsumerReport<TContext> {
+  ctx: TContext;
+  reason: SlowConsumerReason;
+  bufferedAmount: number;
 }
 
 /** How `applyWsTransport` serves a router. */
@@ -51,19 +63,49 @@ export interface WsTransportOptions<TRouter extends AnyTRPCRouter> {
    * within `pongWaitMs` (either give or take a quarter of the shorter one).
    */
   keepAlive: { pingMs: number; pongWaitMs: number };
+  /** What one connection may cost in unsent data (`SocketWriter`). */
+  backpressure: BackpressureOptions & { onSlowConsumer(report: SlowConsumerReport<inferRouterContext<TRouter>>): void };
+  /**
+   * Requests one frame may carry: each past `max` is answered with `error()` and not run, so one
+   * small frame cannot buy unbounded work, and the connection lives on.
+   */
+  batchLimit: { max: number; error(): TRPCError };
+}
+
+/** What a transport has done since it started, for metrics. Plain numbers: counting costs an add. */
+export interface TransportStats {
+  /** Open connections. */
+  connections: number;
+  /** Open subscriptions. */
+  subscriptions: number;
+  /** Frames received, and their bytes. */
+  framesReceived: number;
+  bytesReceived: number;
+  /** Subscription events sent, and their bytes. */
+  eventsSent: number;
+  eventBytesSent: number;
+  /** Connections closed as slow consumers. */
+  slowConsumers: number;
 }
 
 /** The transport serving a `ws` server. */
 export interface WsTransport {
+  /** Counts since it started (`TransportStats`). */
+  stats(): TransportStats;
   /** Asks every open client to reconnect, as before a shutdown. */
   broadcastReconnectNotification(): void;
+  /** Writes every event still waiting for a lagging reader, so that closing after it loses none. */
+  flushWaiting(): void;
 }
 
 /** What `@trpc/client` reconnects on. */
 const RECONNECT_NOTIFICATION = JSON.stringify({ id: null, method: "reconnect" });
 
 /** A failure that belongs to no request. */
-const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined };
+const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined, frame: 0 };
+
+/** The longest string id a request may have: it is echoed in every answer and event of the request. */
+const MAX_ID_LENGTH = 64;
 
 /** Serves `options.router` on every connection `wss` accepts. */
 export function applyWsTransport<TRouter extends AnyTRPCRouter>(wss: WebSocketServer, options: WsTransportOptions<TRouter>): WsTransport {
@@ -72,11 +114,17 @@ export function applyWsTransport<TRouter extends AnyTRPCRouter>(wss: WebSocketSe
     ...options,
     eventFrame: createEventFrames(options.router._def._config.transformer),
     heartbeat: new Heartbeat(Math.min(pingMs, pongWaitMs) / 4),
+    connections: new Set(),
+    counts: { subscriptions: 0, framesReceived: 0, bytesReceived: 0, eventsSent: 0, eventBytesSent: 0, slowConsumers: 0 },
   };
   wss.on("connection", (ws, req) => new Connection(shared, ws, req));
   return {
+    stats: () => ({ connections: shared.connections.size, ...shared.counts }),
     broadcastReconnectNotification: () => {
-      for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(RECONNECT_NOTIFICATION);
+      for (const connection of shared.connections) connection.writer.send(RECONNECT_NOTIFICATION);
+    },
+    flushWaiting: () => {
+      for (const connection of shared.connections) connection.writer.flushWaiting();
     },
   };
 }
@@ -88,8 +136,13 @@ interface Shared<TContext> {
   onClose(ctx: TContext, code: number): void;
   onError(report: TransportError<TContext>): void;
   keepAlive: { pingMs: number; pongWaitMs: number };
+  backpressure: WsTransportOptions<AnyTRPCRouter>["backpressure"] & { onSlowConsumer(report: SlowConsumerReport<TContext>): void };
+  batchLimit: { max: number; error(): TRPCError };
   eventFrame: (envelope: string, value: unknown) => Buffer;
   heartbeat: Heartbeat;
+  /** The open connections. */
+  connections: Set<Connection<TContext>>;
+  counts: Omit<TransportStats, "connections">;
 }
 
 /** One socket: its context, its open subscriptions, the requests it sends, and its heartbeat. */
@@ -104,6 +157,9 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
   private readonly subscriptions = new Map<RequestId, Subscription>();
   /** A client made with `connectionParams` sends them first; no context here reads them. */
   private connectionParamsDue: boolean;
+  /** Frames received so far: the number of the one being handled. */
+  private frames = 0;
+  readonly writer: SocketWriter;
 
   constructor(
     readonly shared: Shared<TContext>,
@@ -112,24 +168,33 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
   ) {
     this.ctx = shared.createContext({ ws, req });
     this.connectionParamsDue = new URL(req.url ?? "/", "http://localhost").searchParams.get("connectionParams") === "1";
+    this.writer = new SocketWriter(ws, req.socket, shared.backpressure, (reason, bufferedAmount) => {
+      shared.counts.slowConsumers++;
+      shared.backpressure.onSlowConsumer({ ctx: this.ctx, reason, bufferedAmount });
+    });
+    shared.connections.add(this);
     shared.heartbeat.add(this);
     ws.on("message", (data, isBinary) => this.receive(data, isBinary));
     ws.once("close", (code: number) => this.close(code));
   }
 
-  eventFrame(envelope: string, value: unknown): Buffer {
-    return this.shared.eventFrame(envelope, value);
+  /** Sends the frame carrying `value` to the subscription whose envelope is given. */
+  sendEvent(envelope: string, value: unknown): void {
+    const frame = this.shared.eventFrame(envelope, value);
+    this.shared.counts.eventsSent++;
+    this.shared.counts.eventBytesSent += frame.length;
+    this.writer.send(frame);
   }
 
   /** Sends a response, unless the socket is no longer open. */
   respond(message: TRPCResponseMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(transformTRPCResponse(this.shared.router._def._config, message)));
+    if (this.ws.readyState === this.ws.OPEN) this.writer.send(JSON.stringify(transformTRPCResponse(this.shared.router._def._config, message)));
   }
 
   /** Tells the server's log of a failure; returns it as a `TRPCError`. */
   report(cause: unknown, call: Call): TRPCError {
     const error = getTRPCErrorFromUnknown(cause);
-    this.shared.onError({ error, type: call.type, path: call.path, ctx: this.ctx });
+    this.shared.onError({ error, type: call.type, path: call.path, ctx: this.ctx, frame: call.frame, framesReceived: this.frames });
     return error;
   }
 
@@ -147,7 +212,9 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
 
   /** Forgets a subscription that has ended. */
   forget(subscription: Subscription): void {
-    if (this.subscriptions.get(subscription.id) === subscription) this.subscriptions.delete(subscription.id);
+    if (this.subscriptions.get(subscription.id) !== subscription) return;
+    this.subscriptions.delete(subscription.id);
+    this.shared.counts.subscriptions--;
   }
 
   beat(now: number): void {
@@ -158,19 +225,22 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
     } else if (this.pingedAt !== null) {
       if (now - this.pingedAt >= this.shared.keepAlive.pongWaitMs) this.ws.terminate();
     } else if (now - this.quietSince >= this.shared.keepAlive.pingMs && this.ws.readyState === this.ws.OPEN) {
-      this.ws.send("PING");
+      this.writer.send("PING");
       this.pingedAt = now;
     }
   }
 
   private receive(data: RawData, isBinary: boolean): void {
     this.heard = true;
+    this.frames++;
+    this.shared.counts.framesReceived++;
+    this.shared.counts.bytesReceived += byteLength(data);
     // A listener that threw would throw inside `ws`'s socket handling, and take the process down.
     try {
       const text = isBinary ? null : data.toString();
       if (text === "PONG") return;
       if (text === "PING") {
-        this.ws.send("PONG");
+        this.writer.send("PONG");
         return;
       }
       if (this.connectionParamsDue) {
@@ -201,17 +271,26 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
       this.fail(null, jsonrpc, new TRPCError({ code: "PARSE_ERROR", message: "`id` is required" }), UNKNOWN_CALL);
       return;
     }
+    if (typeof id === "string" && id.length > MAX_ID_LENGTH) {
+      this.fail(null, jsonrpc, new TRPCError({ code: "PARSE_ERROR", message: `Request ids are numbers or strings of at most ${MAX_ID_LENGTH} characters.` }), UNKNOWN_CALL);
+      return;
+    }
     if (request.method === "subscription.stop") {
       this.subscriptions.get(id)?.stop();
       return;
     }
     const { path, lastEventId } = request.params;
-    const input = withLastEventId(request.params.input, lastEventId);
-    if (request.method === "subscription") {
-      this.subscribe(id, jsonrpc, { type: "subscription", path, input }, batchIndex);
+    const frame = this.frames;
+    if (batchIndex >= this.shared.batchLimit.max) {
+      this.fail(id, jsonrpc, this.shared.batchLimit.error(), { type: request.method, path, input: undefined, frame });
       return;
     }
-    const call = { type: request.method, path, input };
+    const input = withLastEventId(request.params.input, lastEventId);
+    if (request.method === "subscription") {
+      this.subscribe(id, jsonrpc, { type: "subscription", path, input, frame }, batchIndex);
+      return;
+    }
+    const call = { type: request.method, path, input, frame };
     // No signal: a query or mutation runs to its end, and its answer is dropped if the socket has gone.
     // An answer that cannot be serialised is answered with an error too, rather than never.
     this.call(call, undefined, batchIndex)
@@ -226,15 +305,24 @@ class Connection<TContext> implements HeartbeatMember, SubscriptionHost {
     }
     const subscription = new Subscription(this, id, jsonrpc, call);
     this.subscriptions.set(id, subscription);
+    this.shared.counts.subscriptions++;
     void subscription.start(batchIndex);
   }
 
   private close(code: number): void {
+    this.shared.connections.delete(this);
     this.shared.heartbeat.delete(this);
     for (const subscription of this.subscriptions.values()) subscription.stop();
+    this.shared.counts.subscriptions -= this.subscriptions.size;
     this.subscriptions.clear();
     this.shared.onClose(this.ctx, code);
   }
+}
+
+/** The size of a received message, whichever form `ws` gives it in. */
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((sum, chunk) => sum + chunk.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
 /** The input a subscription resumes with: `lastEventId` travels beside the input, and procedures read it inside. */

@@ -48,12 +48,14 @@ export interface ChatBroker {
   /**
    * Every retained message after `afterId`, then every new one as it is published: no gap between
    * the two, no duplicate, in the same order for every reader. Ends when `signal` aborts or the
-   * consumer returns. When `afterId` is null, undefined or empty, all retained ones (a fresh
-   * reader missed nothing). When the room cannot continue exactly from `afterId` — another
-   * epoch's, older than the retained history, another room's, garbage — first one gap notice
-   * (`gapNotice()`: kind `"gap"`, never stored), then all retained ones. The notice's id is a
-   * position just before the oldest retained message: resuming from it yields them all without
-   * another notice.
+   * consumer returns. The replay is bounded: at most the newest `REPLAY_LIMIT` messages. When
+   * `afterId` is null, undefined or empty, those (a fresh reader missed nothing it asked for).
+   * When the room cannot continue exactly from `afterId` — another epoch's, older than the retained
+   * history, another room's, garbage — or continuing would replay more than the limit, first one
+   * gap notice (`gapNotice()`: kind `"gap"`, never stored), then the newest `REPLAY_LIMIT`. The
+   * notice's id is the position just before the first message replayed: resuming from it yields
+   * them without another notice. A stream whose start cannot be read in time (a Redis broker whose
+   * Redis is away) fails: its reader is told with an `UNAVAILABLE` `ChatError`.
    */
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage>;
 
@@ -75,6 +77,9 @@ export interface ChatBroker {
   /** Emits a `typing` event to the room's presence streams; stored nowhere, it changes no members or history. */
   typing(roomId: RoomId, username: string): Promise<void>;
 
+  /** Whether the room has a history or people in it: joining one that has neither creates it. */
+  hasRoom(roomId: RoomId): Promise<boolean>;
+
   /** Rooms that have people in them, with how many, busiest first. */
   listRooms(): Promise<RoomSummary[]>;
 
@@ -94,6 +99,11 @@ export interface BrokerStats {
   rooms: number;
   /** Open `messages()` and `presence()` streams. */
   streams: number;
+  /** Bytes of history held in this process's memory (`messageBytes`); 0 where history lives elsewhere. */
+  historyBytes: number;
+  /** Messages replayed to starting streams since the broker began, and their `messageBytes`. */
+  replayedMessages: number;
+  replayedBytes: number;
 }
 
 /** Whether a broker can serve, and if not, why, in words for an operator (`/healthz` shows it). */

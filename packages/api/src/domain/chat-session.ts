@@ -1,8 +1,11 @@
-import { type ChatMessage, JOIN_HISTORY_LIMIT, type JoinResult, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
+import { type ChatMessage, JOIN_HISTORY_LIMIT, JOIN_HISTORY_MAX_BYTES, type JoinResult, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
+import type { AddressBudget } from "./address-budgets.js";
 import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
-import { ChatError, rateLimited } from "./errors.js";
+import { ChatError, networkRateLimited, rateLimited } from "./errors.js";
+import { messageBytes } from "./message-size.js";
 import { type RateLimitOptions, TokenBucket } from "./rate-limit.js";
+import type { SystemLines } from "./system-lines.js";
 
 /** What every session of a server shares. */
 export interface ChatSessionDeps {
@@ -10,6 +13,8 @@ export interface ChatSessionDeps {
   clock: Clock;
   /** The `sendMessage` budget of each connection. */
   sendRate: RateLimitOptions;
+  /** Writes the rooms' join and leave lines. */
+  systemLines: SystemLines;
 }
 
 /** How much one connection may hold at once, and how fast it may join rooms. */
@@ -26,6 +31,12 @@ export interface SessionLimits {
   maxRooms: number;
   /** `onMessage` and `onPresence` subscriptions open at once. @default 100 */
   maxSubscriptions: number;
+  /**
+   * Subscriptions started: each may replay up to `REPLAY_LIMIT` messages, so starting them costs.
+   * The burst covers a client re-subscribing to both streams of all its rooms after a reconnect.
+   * @default { burst: 60, perSecond: 2 }
+   */
+  subscribeRate: RateLimitOptions;
 }
 
 /** The limits of a session that is given none. */
@@ -34,6 +45,7 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = {
   typingRate: { burst: 10, perSecond: 1 },
   maxRooms: 20,
   maxSubscriptions: 100,
+  subscribeRate: { burst: 60, perSecond: 2 },
 };
 
 /**
@@ -49,6 +61,7 @@ export class ChatSession {
   private readonly sendBudget: TokenBucket;
   private readonly joinBudget: TokenBucket;
   private readonly typingBudget: TokenBucket;
+  private readonly subscribeBudget: TokenBucket;
   private readonly limits: SessionLimits;
   private subscriptions = 0;
 
@@ -58,11 +71,14 @@ export class ChatSession {
     private readonly deps: ChatSessionDeps,
     /** This connection's limits; any left out are `DEFAULT_SESSION_LIMITS`'. */
     limits: Partial<SessionLimits> = {},
+    /** What everyone on this connection's network address shares; none: only the connection's own limits apply. */
+    private readonly address?: AddressBudget,
   ) {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
     this.sendBudget = new TokenBucket(deps.sendRate, deps.clock);
     this.joinBudget = new TokenBucket(this.limits.joinRate, deps.clock);
     this.typingBudget = new TokenBucket(this.limits.typingRate, deps.clock);
+    this.subscribeBudget = new TokenBucket(this.limits.subscribeRate, deps.clock);
   }
 
   /** The rooms this connection is in, with its name in each. */
@@ -77,9 +93,10 @@ export class ChatSession {
 
   /**
    * Joins `roomId` as `username`: announces the name if it was not present yet, and returns the
-   * recent history and members. Joining again under the same name changes nothing and costs
-   * nothing (a no-op by contract, so a client may repeat it safely); a new room must fit in the
-   * room limit and the join budget.
+   * recent history and members. Joining again under the same name changes nothing (a no-op by
+   * contract, so a client may repeat it safely) but costs a join, as its answer does; a new room
+   * must fit in the room limit and the join budget, and a room nobody has used yet in the room
+   * creation budget of the network address.
    */
   async join(roomId: RoomId, username: string): Promise<JoinResult> {
     const current = this.rooms.get(roomId);
@@ -87,26 +104,33 @@ export class ChatSession {
       throw new ChatError("NAME_CONFLICT", `You are already in ${roomId} as ${current}; leave it first to change your name.`);
     }
     if (current === undefined) {
-      this.admitJoin();
+      this.checkRoomLimit();
+      this.checkBudget("joining rooms", this.joinBudget, this.address?.join);
       // Claimed before the first await, so a concurrent second join sees it.
       this.rooms.set(roomId, username);
       let added = false;
       try {
+        const created = this.address !== undefined && !(await this.deps.broker.hasRoom(roomId));
+        if (created) this.checkBudget("creating rooms", undefined, this.address?.createRoom);
+        this.spend("joining rooms", this.joinBudget, this.address?.join);
+        if (created) this.address?.createRoom.take();
         const arrived = await this.deps.broker.addMember(roomId, username, this.id);
         added = true;
-        if (arrived) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} joined` });
+        if (arrived) await this.deps.systemLines.announce(roomId, username, "joined");
       } catch (error) {
         // Undo the whole join, so a retry announces it and no ghost member stays behind.
         this.forget(roomId);
         if (added) await this.deps.broker.removeMember(roomId, username, this.id).catch(() => false);
         throw error;
       }
+    } else {
+      this.spend("joining rooms", this.joinBudget, this.address?.join);
     }
     const [history, members] = await Promise.all([
       this.deps.broker.history(roomId, JOIN_HISTORY_LIMIT),
       this.deps.broker.members(roomId),
     ]);
-    return { roomId, username, history, members };
+    return { roomId, username, history: withinBytes(history, JOIN_HISTORY_MAX_BYTES), members };
   }
 
   /**
@@ -121,10 +145,7 @@ export class ChatSession {
     // the stored original back costs no token, and two identical sends racing each other cost
     // one. Checking before `publish` would charge retries; refunding afterwards would refuse a
     // retry whenever the bucket happened to be empty.
-    const admit = (): void => {
-      const retryAfterMs = this.sendBudget.take();
-      if (retryAfterMs > 0) throw rateLimited("sending", retryAfterMs);
-    };
+    const admit = (): void => this.spend("sending", this.sendBudget, this.address?.send);
     return this.deps.broker.publish(roomId, { kind: "user", username, text }, { clientMessageId, admit });
   }
 
@@ -136,8 +157,7 @@ export class ChatSession {
   async typing(roomId: RoomId): Promise<void> {
     const username = this.rooms.get(roomId);
     if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before typing in it.`);
-    const retryAfterMs = this.typingBudget.take();
-    if (retryAfterMs > 0) throw rateLimited("signalling typing", retryAfterMs);
+    this.spend("signalling typing", this.typingBudget, this.address?.typing);
     const now = this.deps.clock.now();
     const last = this.typingSentAt.get(roomId);
     if (last !== undefined && now - last < TYPING_INTERVAL_MS) return;
@@ -154,7 +174,7 @@ export class ChatSession {
     // Forget the room only once the broker has let go of the name, so a failed leave can be retried.
     const departed = await this.deps.broker.removeMember(roomId, username, this.id);
     if (this.rooms.get(roomId) === username) this.forget(roomId);
-    if (departed) await this.deps.broker.publish(roomId, { kind: "system", username, text: `${username} left` });
+    if (departed) await this.deps.systemLines.announce(roomId, username, "left");
   }
 
   /** Leaves every room: what closing the connection means. */
@@ -165,8 +185,9 @@ export class ChatSession {
   /**
    * Takes one of this connection's subscription slots until `signal` aborts, which the transport
    * does when the client stops the subscription or the connection closes; counting at the start
-   * and the end only, so a message costs nothing. Returns the release, for a subscription that
-   * fails to start; releasing twice frees one slot.
+   * and the end only, so a message costs nothing. Starting one costs a token of the subscription
+   * budget, checked after the slot limit so that a refusal for either costs nothing. Returns the
+   * release, for a subscription that fails to start; releasing twice frees one slot.
    */
   openSubscription(signal: AbortSignal): () => void {
     const { maxSubscriptions } = this.limits;
@@ -176,6 +197,7 @@ export class ChatSession {
         `You have ${counted(maxSubscriptions, "subscription")} open, the most one connection may have; stop one first.`,
       );
     }
+    this.spend("opening subscriptions", this.subscribeBudget, undefined);
     this.subscriptions++;
     let held = true;
     const release = (): void => {
@@ -190,17 +212,30 @@ export class ChatSession {
     return release;
   }
 
-  /**
-   * Refuses a join of a new room past the room limit, then past the join budget; checked in that
-   * order so a refusal costs no token.
-   */
-  private admitJoin(): void {
+  /** Refuses a join of a new room past the room limit: checked first, so such a refusal costs no token. */
+  private checkRoomLimit(): void {
     const { maxRooms } = this.limits;
     if (this.rooms.size >= maxRooms) {
       throw new ChatError("ROOM_LIMIT", `You are in ${counted(maxRooms, "room")}, the most one connection may be in; leave one first.`);
     }
-    const retryAfterMs = this.joinBudget.take();
-    if (retryAfterMs > 0) throw rateLimited("joining rooms", retryAfterMs);
+  }
+
+  /**
+   * Refuses, without taking anything, when this connection's bucket or its address's has no
+   * token: the refusal names whose budget ran out, and says when to try again.
+   */
+  private checkBudget(doing: string, own: TokenBucket | undefined, shared: TokenBucket | undefined): void {
+    const ownWait = own?.wait() ?? 0;
+    const sharedWait = shared?.wait() ?? 0;
+    if (sharedWait > ownWait) throw networkRateLimited(doing, sharedWait);
+    if (ownWait > 0) throw rateLimited(doing, ownWait);
+  }
+
+  /** Takes a token of each budget, or refuses (see `checkBudget`) and takes none. */
+  private spend(doing: string, own: TokenBucket | undefined, shared: TokenBucket | undefined): void {
+    this.checkBudget(doing, own, shared);
+    own?.take();
+    shared?.take();
   }
 
   /** Drops everything this connection keeps about `roomId`, so state never outlives a membership. */
@@ -208,6 +243,20 @@ export class ChatSession {
     this.rooms.delete(roomId);
     this.typingSentAt.delete(roomId);
   }
+}
+
+/** The newest of `messages` whose sizes (`messageBytes`) add up to at most `maxBytes`, oldest first. */
+function withinBytes(messages: ChatMessage[], maxBytes: number): ChatMessage[] {
+  let bytes = 0;
+  let from = messages.length;
+  while (from > 0) {
+    const message = messages[from - 1];
+    if (message === undefined) break;
+    bytes += messageBytes(message);
+    if (bytes > maxBytes) break;
+    from--;
+  }
+  return from === 0 ? messages : messages.slice(from);
 }
 
 /** "1 room", "20 rooms". */

@@ -20,7 +20,19 @@ export class ChatError extends Error {
  * "You are sending too fast; try again in 0.5 s.", so all of them read and round alike.
  */
 export function rateLimited(doing: string, retryAfterMs: number): ChatError {
-  // Rounded up to a tenth, so the wait is never shown as "0.0 s".
-  const seconds = (Math.ceil(retryAfterMs / 100) / 10).toFixed(1);
-  return new ChatError("RATE_LIMITED", `You are ${doing} too fast; try again in ${seconds} s.`, retryAfterMs);
+  return new ChatError("RATE_LIMITED", `You are ${doing} too fast; try again in ${seconds(retryAfterMs)} s.`, retryAfterMs);
+}
+
+/**
+ * The `RATE_LIMITED` refusal of a budget shared by everyone on one network address, e.g.
+ * "Too many people on your network are sending right now; try again in 0.5 s.": the person
+ * asking may have done little, so the sentence says whose budget ran out.
+ */
+export function networkRateLimited(doing: string, retryAfterMs: number): ChatError {
+  return new ChatError("RATE_LIMITED", `Too many people on your network are ${doing} right now; try again in ${seconds(retryAfterMs)} s.`, retryAfterMs);
+}
+
+/** A wait in seconds, rounded up to a tenth, so it is never shown as "0.0 s". */
+function seconds(retryAfterMs: number): string {
+  return (Math.ceil(retryAfterMs / 100) / 10).toFixed(1);
 }

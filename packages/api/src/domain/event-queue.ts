@@ -1,4 +1,4 @@
-import type { PushStream, StreamListener } from "./push-stream.js";
+import type { PushStream, StreamFailure, StreamListener } from "./push-stream.js";
 
 /**
  * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it,
@@ -9,7 +9,11 @@ import type { PushStream, StreamListener } from "./push-stream.js";
 export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
   private buffer: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  /** Rejects the promise `waiting` resolves, for a queue that fails while its consumer waits. */
+  private waitingFailed: ((error: unknown) => void) | null = null;
   private done = false;
+  /** Why the queue ended, when it failed; a pulling consumer is told once, after what was buffered. */
+  private failure: StreamFailure | null = null;
   /** The signal given to `closeOn`, until the queue ends. */
   private signal: AbortSignal | null = null;
   private listener: StreamListener<T> | null = null;
@@ -47,6 +51,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = null;
+      this.waitingFailed = null;
       waiting({ value, done: false });
     } else {
       this.buffer.push(value);
@@ -64,7 +69,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     // handed over in its turn, after the ones before it.
     for (let index = 0; index < waiting.length; index++) listener.onValue(waiting[index] as T);
     this.buffer = [];
-    if (this.done) listener.onEnd();
+    if (this.done) listener.onEnd(this.takeFailure());
     else this.listener = listener;
   }
 
@@ -73,9 +78,13 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
       const value = this.buffer.shift() as T;
       return Promise.resolve({ value, done: false });
     }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
+    if (this.done) {
+      const failure = this.takeFailure();
+      return failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(failure.error);
+    }
+    return new Promise((resolve, reject) => {
       this.waiting = resolve;
+      this.waitingFailed = reject;
     });
   }
 
@@ -89,6 +98,16 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     return this;
   }
 
+  /**
+   * Ends the queue because it cannot go on (its start could not be read, say): the consumer drains
+   * what is buffered, then its `next()` rejects with `error`, or its listener's `onEnd` gets it.
+   */
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.failure = { error };
+    this.close();
+  }
+
   /** Ends the queue: the consumer drains what is buffered, then sees `done`. */
   close(): void {
     if (this.done) return;
@@ -97,11 +116,22 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     this.signal?.removeEventListener("abort", this);
     this.signal = null;
     this.onClose();
-    const waiting = this.waiting;
+    const { waiting, waitingFailed, listener } = this;
     this.waiting = null;
-    waiting?.({ value: undefined, done: true });
-    const listener = this.listener;
+    this.waitingFailed = null;
     this.listener = null;
-    listener?.onEnd();
+    if (listener !== null) listener.onEnd(this.takeFailure());
+    else if (waiting !== null) {
+      const failure = this.takeFailure();
+      if (failure === undefined) waiting({ value: undefined, done: true });
+      else waitingFailed?.(failure.error);
+    }
+  }
+
+  /** The failure, handed out once: a consumer that asks again after it sees a plain end. */
+  private takeFailure(): StreamFailure | undefined {
+    const failure = this.failure ?? undefined;
+    this.failure = null;
+    return failure;
   }
 }

@@ -1,13 +1,14 @@
 /**
- * The last `capacity` items of a room, oldest first, each under its sequence number: O(1)
- * append, O(log n) lookup by sequence number, no allocation per item once full. The arrays grow
- * with the room, so ten thousand quiet rooms do not each reserve a full history.
+ * The last `capacity` items of a room, oldest first, each under its sequence number: O(1) append
+ * and drop, O(log n) lookup by sequence number. The storage grows with the room (doubling up to
+ * the capacity), so ten thousand quiet rooms do not each reserve a full history.
  */
 export class HistoryRing<T> {
-  private readonly items: T[] = [];
-  private readonly seqs: number[] = [];
-  /** Index of the oldest item once the ring is full and wraps. */
+  private items: (T | undefined)[] = [];
+  private seqs: number[] = [];
+  /** Where the oldest item sits in `items`. */
   private start = 0;
+  private count = 0;
   /** See `floor`. */
   private dropped: number;
 
@@ -30,66 +31,86 @@ export class HistoryRing<T> {
 
   /** How many items are retained. */
   get size(): number {
-    return this.items.length;
+    return this.count;
   }
 
-  /** Appends `item` under `seq`, dropping the oldest when full. `seq` must grow with each push. */
-  push(seq: number, item: T): void {
-    if (this.items.length < this.capacity) {
-      this.items.push(item);
-      this.seqs.push(seq);
-      return;
-    }
+  /** Appends `item` under `seq` (which must grow with each push); returns the oldest item if that made room for it. */
+  push(seq: number, item: T): T | undefined {
+    const dropped = this.count === this.capacity ? this.shift() : undefined;
+    if (this.count === this.items.length) this.grow();
+    const at = (this.start + this.count) % this.items.length;
+    this.items[at] = item;
+    this.seqs[at] = seq;
+    this.count++;
+    return dropped;
+  }
+
+  /** Drops the oldest item and returns it; the floor moves up to it. */
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const item = this.items[this.start];
     this.dropped = this.seqs[this.start] ?? this.dropped;
-    this.items[this.start] = item;
-    this.seqs[this.start] = seq;
-    this.start = (this.start + 1) % this.capacity;
+    this.items[this.start] = undefined;
+    this.start = (this.start + 1) % this.items.length;
+    this.count--;
+    return item;
   }
 
   /** The newest `limit` items, oldest first. */
   last(limit: number): T[] {
-    return this.slice(Math.max(0, this.items.length - limit));
+    return this.from(Math.max(0, this.count - limit));
+  }
+
+  /** The items from position `index` (0 is the oldest held) to the newest. */
+  from(index: number): T[] {
+    const result: T[] = [];
+    for (let at = Math.max(0, index); at < this.count; at++) {
+      const item = this.items[(this.start + at) % this.items.length];
+      if (item !== undefined) result.push(item);
+    }
+    return result;
   }
 
   /**
-   * The items after the one stored under `seq`, oldest first. When `seq` is `null` or cannot be
-   * placed (see `resume`), all of them: a reader that cannot be placed gets everything rather than
-   * a guess.
-   */
-  after(seq: number | null): T[] {
-    return (seq === null ? undefined : this.resume(seq)) ?? this.slice(0);
-  }
-
-  /**
-   * The items after position `seq`, oldest first, or `undefined` when this ring cannot tell what
-   * comes after it: `seq` was dropped, or lies among or past the held seqs without being one.
+   * The index of the first item after position `seq`, or `undefined` when this ring cannot tell
+   * what comes after it: `seq` was dropped, or lies among or past the held seqs without being one.
    * Any seq from `floor` up to (not including) the oldest held one is the position just before
-   * everything held, so it yields all of them: nothing after it was dropped.
+   * everything held: nothing after it was dropped, so its answer is 0.
    */
-  resume(seq: number): T[] | undefined {
+  indexAfter(seq: number): number | undefined {
     // Binary search: seqs increase but are not contiguous (one counter serves every room).
     let low = 0;
-    let high = this.items.length;
+    let high = this.count;
     while (low < high) {
       const mid = (low + high) >>> 1;
       if (this.seqAt(mid) < seq) low = mid + 1;
       else high = mid;
     }
-    if (low < this.items.length && this.seqAt(low) === seq) return this.slice(low + 1);
-    return low === 0 && seq >= this.dropped ? this.slice(0) : undefined;
+    if (low < this.count && this.seqAt(low) === seq) return low + 1;
+    return low === 0 && seq >= this.dropped ? 0 : undefined;
+  }
+
+  /** The position just before the newest `count` items: resuming from it yields exactly those. */
+  positionBefore(count: number): number {
+    return count >= this.count ? this.dropped : this.seqAt(this.count - count - 1);
   }
 
   private seqAt(index: number): number {
     return this.seqs[(this.start + index) % this.items.length] ?? Number.NaN;
   }
 
-  private slice(from: number): T[] {
-    const result: T[] = [];
-    const count = this.items.length;
-    for (let index = from; index < count; index++) {
-      const item = this.items[(this.start + index) % count];
-      if (item !== undefined) result.push(item);
+  /** Doubles the storage (up to the capacity), laying the items out oldest first again. */
+  private grow(): void {
+    const size = Math.min(this.capacity, Math.max(4, this.items.length * 2));
+    const items = new Array<T | undefined>(size);
+    const seqs = new Array<number>(size);
+    for (let index = 0; index < this.count; index++) {
+      const at = (this.start + index) % this.items.length;
+      items[index] = this.items[at];
+      seqs[index] = this.seqs[at] ?? Number.NaN;
     }
-    return result;
+    this.items = items;
+    this.seqs = seqs;
+    this.start = 0;
   }
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, type RoomId, type RoomSummary } from "../schema.js";
+import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "../schema.js";
 import type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
 import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -7,6 +7,8 @@ import { EventQueue } from "./event-queue.js";
 import { gapNotice } from "./gap-notice.js";
 import { HistoryRing } from "./history-ring.js";
 import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
+import { messageBytes } from "./message-size.js";
+import { compareRooms } from "./room-directory.js";
 
 /** Settings of the in-memory broker. */
 export interface MemoryBrokerOptions {
@@ -14,6 +16,14 @@ export interface MemoryBrokerOptions {
   historySize?: number;
   /** Rooms kept in memory before idle, empty ones are evicted. @default 10000 */
   maxRooms?: number;
+  /**
+   * Bytes of history kept across all rooms (estimated by `messageBytes`): past it, idle rooms are
+   * evicted, least recently active first, then the oldest messages of the least recently active
+   * rooms are dropped, down to 90%. @default 256 MiB
+   */
+  historyMaxBytes?: number;
+  /** The most messages a subscription replays before going live. @default REPLAY_LIMIT */
+  replayLimit?: number;
   /**
    * Client message ids remembered per room for `CLIENT_MESSAGE_ID_TTL_MS`; past it the oldest is
    * forgotten early, so memory stays bounded by about one history's worth per room. @default 1000
@@ -36,6 +46,8 @@ class Room {
   /** (author, client message id) → the message it stored; evicted with the room, like its history. */
   readonly clientIds: ClientIdWindow<ChatMessage>;
   streams = 0;
+  /** What `history` holds, as `messageBytes` counts it. */
+  bytes = 0;
 
   constructor(
     readonly id: RoomId,
@@ -68,8 +80,13 @@ export class MemoryBroker implements ChatBroker {
   private readonly historySize: number;
   private readonly maxRooms: number;
   private readonly clientIdsPerRoom: number;
+  private readonly historyMaxBytes: number;
+  private readonly replayLimit: number;
   private readonly clock: Clock;
   private seq = 0;
+  /** The sum of every room's `bytes`. */
+  private historyBytes = 0;
+  private readonly replayed = { messages: 0, bytes: 0 };
   /** Every open stream, so `close()` can end them. */
   private readonly streams = new Set<{ close(): void }>();
 
@@ -78,6 +95,8 @@ export class MemoryBroker implements ChatBroker {
     this.historySize = options.historySize ?? 1000;
     this.maxRooms = options.maxRooms ?? 10_000;
     this.clientIdsPerRoom = options.clientIdsPerRoom ?? 1000;
+    this.historyMaxBytes = options.historyMaxBytes ?? 256 * 1024 * 1024;
+    this.replayLimit = options.replayLimit ?? REPLAY_LIMIT;
     this.epoch = newEpoch(this.clock.now());
   }
 
@@ -99,7 +118,7 @@ export class MemoryBroker implements ChatBroker {
       text: draft.text,
       sentAt: new Date(now),
     };
-    room.history.push(seq, message);
+    this.store(room, seq, message);
     if (key !== undefined) room.clientIds.set(key, message, now);
     room.lastActivity = now;
     room.events.emit("message", message);
@@ -113,7 +132,11 @@ export class MemoryBroker implements ChatBroker {
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
     const room = this.room(roomId);
     const queue = this.openStream<ChatMessage>(room, "message", signal);
-    for (const message of this.replay(room, afterId)) queue.push(message);
+    for (const message of this.replay(room, afterId)) {
+      this.replayed.messages++;
+      this.replayed.bytes += messageBytes(message);
+      queue.push(message);
+    }
     return queue;
   }
 
@@ -158,16 +181,27 @@ export class MemoryBroker implements ChatBroker {
     if (room) this.emitPresence(room, { type: "typing", roomId, username });
   }
 
+  async hasRoom(roomId: RoomId): Promise<boolean> {
+    const room = this.rooms.get(roomId);
+    return room !== undefined && (room.history.size > 0 || room.holders.size > 0);
+  }
+
   async listRooms(): Promise<RoomSummary[]> {
     const summaries: RoomSummary[] = [];
     for (const room of this.rooms.values()) {
       if (room.holders.size > 0) summaries.push({ roomId: room.id, members: room.holders.size });
     }
-    return summaries.sort((a, b) => b.members - a.members || a.roomId.localeCompare(b.roomId));
+    return summaries.sort(compareRooms);
   }
 
   stats(): BrokerStats {
-    return { rooms: this.rooms.size, streams: this.streams.size };
+    return {
+      rooms: this.rooms.size,
+      streams: this.streams.size,
+      historyBytes: this.historyBytes,
+      replayedMessages: this.replayed.messages,
+      replayedBytes: this.replayed.bytes,
+    };
   }
 
   health(): BrokerHealth {
@@ -177,6 +211,7 @@ export class MemoryBroker implements ChatBroker {
   async close(): Promise<void> {
     for (const stream of this.streams) stream.close();
     this.rooms.clear();
+    this.historyBytes = 0;
   }
 
   private memberList(room: Room | undefined): Member[] {
@@ -188,15 +223,58 @@ export class MemoryBroker implements ChatBroker {
     room.events.emit("presence", delta);
   }
 
-  /** What a reader resuming after `afterId` is owed before live messages: see `ChatBroker.messages`. */
+  /**
+   * What a reader resuming after `afterId` is owed before live messages (see `ChatBroker.messages`):
+   * at most `replayLimit` of them, after a gap notice when it missed more or cannot be placed.
+   */
   private replay(room: Room, afterId: string | null | undefined): ChatMessage[] {
+    const { history } = room;
     // An absent id is a fresh reader; an empty one names no position either.
-    if (afterId === null || afterId === undefined || afterId === "") return room.history.after(null);
+    if (afterId === null || afterId === undefined || afterId === "") return history.last(this.replayLimit);
     const seq = parseMessageSeq(this.epoch, afterId);
-    const resumed = seq === null ? undefined : room.history.resume(seq);
-    if (resumed !== undefined) return resumed;
-    const notice = gapNotice(room.id, formatMessageId(this.epoch, room.history.floor), new Date(this.clock.now()));
-    return [notice, ...room.history.after(null)];
+    const from = seq === null ? undefined : history.indexAfter(seq);
+    if (from !== undefined && history.size - from <= this.replayLimit) return history.from(from);
+    const position = formatMessageId(this.epoch, history.positionBefore(this.replayLimit));
+    return [gapNotice(room.id, position, new Date(this.clock.now())), ...history.last(this.replayLimit)];
+  }
+
+  /** Appends a message to the room's history, keeping the byte count, and sheds history past the budget. */
+  private store(room: Room, seq: number, message: ChatMessage): void {
+    const bytes = messageBytes(message);
+    const dropped = room.history.push(seq, message);
+    const freed = dropped === undefined ? 0 : messageBytes(dropped);
+    room.bytes += bytes - freed;
+    this.historyBytes += bytes - freed;
+    if (this.historyBytes > this.historyMaxBytes) this.shed();
+  }
+
+  /**
+   * Brings the history under 90% of its budget, so that shedding runs once per many messages:
+   * first by evicting idle rooms, least recently active first, then by dropping the oldest
+   * messages of the least recently active rooms in use (a reader resuming there gets a gap notice).
+   */
+  private shed(): void {
+    const target = Math.floor(this.historyMaxBytes * 0.9);
+    const byAge = [...this.rooms.values()].sort((a, b) => a.lastActivity - b.lastActivity);
+    for (const room of byAge) {
+      if (this.historyBytes <= target) return;
+      if (room.evictable) this.drop(room);
+    }
+    for (const room of byAge) {
+      while (this.historyBytes > target && room.history.size > 0) {
+        const oldest = room.history.shift();
+        const freed = oldest === undefined ? 0 : messageBytes(oldest);
+        room.bytes -= freed;
+        this.historyBytes -= freed;
+      }
+      if (this.historyBytes <= target) return;
+    }
+  }
+
+  /** Forgets a room and its history. */
+  private drop(room: Room): void {
+    this.rooms.delete(room.id);
+    this.historyBytes -= room.bytes;
   }
 
   /** Subscribes a queue to one event of the room until the reader or the broker ends it. */
@@ -234,7 +312,7 @@ export class MemoryBroker implements ChatBroker {
     idle.sort((a, b) => a.lastActivity - b.lastActivity);
     for (const room of idle) {
       if (this.rooms.size <= target) break;
-      this.rooms.delete(room.id);
+      this.drop(room);
     }
   }
 }

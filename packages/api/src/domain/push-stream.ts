@@ -12,8 +12,13 @@
 export interface StreamListener<T> {
   /** Runs inside the producer's call, so it must not throw. */
   onValue(value: T): void;
-  /** Runs once, when the stream ends. */
-  onEnd(): void;
+  /** Runs once, when the stream ends; with `failure` when it ended because it could not go on. */
+  onEnd(failure?: StreamFailure): void;
+}
+
+/** Why a stream ended early: what its reader should be told (a pulled stream rejects with `error`). */
+export interface StreamFailure {
+  error: unknown;
 }
 
 /** An async iterable whose values can be handed to a listener instead, as they come. */

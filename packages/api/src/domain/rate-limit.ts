@@ -26,12 +26,21 @@ export class TokenBucket {
 
   /** Takes one token and returns 0, or returns how many ms until one is available. */
   take(): number {
+    const wait = this.wait();
+    if (wait === 0) this.tokens -= 1;
+    return wait;
+  }
+
+  /** How many ms until a token is available (0: one is), taking none. */
+  wait(): number {
     this.refill();
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.ceil(((1 - this.tokens) / this.options.perSecond) * 1000);
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.options.perSecond) * 1000);
+  }
+
+  /** Whether the bucket is full: it has been idle long enough to forget. */
+  get full(): boolean {
+    this.refill();
+    return this.tokens >= this.options.burst;
   }
 
   private refill(): void {
@@ -41,3 +50,4 @@ export class TokenBucket {
     this.updatedAt = now;
   }
 }
+

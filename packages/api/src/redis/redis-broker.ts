@@ -28,6 +28,7 @@ import {
   RoomFeed,
 } from "./room-feed.js";
 import { headSeq, type SequencedMessage, type StreamWindow } from "./stream-window.js";
+import { compareRooms } from "../domain/room-directory.js";
 
 /** How long a claim on a client message id holds while its publisher admits and stores it. */
 const CLAIM_TTL_MS = 10_000;
@@ -214,17 +215,22 @@ export class RedisBroker implements ChatBroker {
     await this.call(() => this.commands.publish(this.keys.channel(roomId), `t${username}`));
   }
 
+  async hasRoom(roomId: RoomId): Promise<boolean> {
+    const found = await this.call(() => this.commands.exists(this.keys.stream(roomId), this.keys.names(roomId)));
+    return found > 0;
+  }
+
   async listRooms(): Promise<RoomSummary[]> {
     const flat = await this.call(() => this.commands.zrangebyscore(this.keys.rooms, 1, "+inf", "WITHSCORES"));
     const summaries: RoomSummary[] = [];
     for (let index = 0; index + 1 < flat.length; index += 2) {
       summaries.push({ roomId: flat[index] as string, members: Number(flat[index + 1]) });
     }
-    return summaries.sort((a, b) => b.members - a.members || a.roomId.localeCompare(b.roomId));
+    return summaries.sort(compareRooms);
   }
 
   stats(): BrokerStats {
-    return { rooms: this.feeds.size, streams: this.streams.size };
+    return { rooms: this.feeds.size, streams: this.streams.size, historyBytes: 0, replayedMessages: 0, replayedBytes: 0 };
   }
 
   health(): BrokerHealth {

@@ -128,6 +128,34 @@ export function describeGapContract(harness: BrokerHarness): void {
       }
     });
 
+    it("replays only the newest replayLimit messages to a fresh reader, without a notice", async () => {
+      const roomId = newRoom();
+      const limited = await harness.extraBroker(harness.clock, { replayLimit: 3 });
+      for (const text of ["1", "2", "3", "4", "5"]) await publishOn(limited, roomId, text);
+      expect(textsOf(await resumeUntilEnd(limited, roomId, null))).toEqual(["3", "4", "5", "end"]);
+    });
+
+    it("replays a reader that missed no more than replayLimit exactly what it missed, without a notice", async () => {
+      const roomId = newRoom();
+      const limited = await harness.extraBroker(harness.clock, { replayLimit: 3 });
+      const seen = await publishOn(limited, roomId, "1");
+      for (const text of ["2", "3"]) await publishOn(limited, roomId, text);
+      expect(textsOf(await resumeUntilEnd(limited, roomId, seen.id))).toEqual(["2", "3", "end"]);
+    });
+
+    it("gives a reader that missed more than replayLimit one gap notice, then the newest replayLimit, and resuming from the notice repeats nothing", async () => {
+      const roomId = newRoom();
+      const limited = await harness.extraBroker(harness.clock, { replayLimit: 3 });
+      const seen = await publishOn(limited, roomId, "1");
+      for (const text of ["2", "3", "4", "5", "6"]) await publishOn(limited, roomId, text);
+      const first = limited.messages(roomId, seen.id, newSignal().signal)[Symbol.asyncIterator]();
+      const replayed = await read(first, 4);
+      const notice = noticeOf(replayed, roomId);
+      expect(textsOf(replayed.slice(1))).toEqual(["4", "5", "6"]);
+      expect(gapsIn(replayed)).toBe(1);
+      expect(textsOf(await resumeUntilEnd(limited, roomId, notice.id))).toEqual(["4", "5", "6", "end"]);
+    });
+
     it("never stores a gap notice: history and later readers do not see it", async () => {
       const roomId = newRoom();
       await publishAll(roomId, "alice", ["1"]);

@@ -35,6 +35,18 @@ export function describeMessageContract(harness: BrokerHarness): void {
       expect(more.filter((m) => m.roomId === otherRoom).map((m) => m.text)).toEqual(["4", "5"]);
     });
 
+    it("has a room once it holds a message or a member, never for a reader or a typing signal alone", async () => {
+      const [read, typed, written, joined] = [newRoom(), newRoom(), newRoom(), newRoom()];
+      subscribe(read);
+      await harness.broker.typing(typed, "alice");
+      await harness.broker.publish(written, draft("alice", "hello"));
+      await harness.broker.addMember(joined, "bob", "holder-1");
+      expect(await harness.broker.hasRoom(read)).toBe(false);
+      expect(await harness.broker.hasRoom(typed)).toBe(false);
+      expect(await harness.broker.hasRoom(written)).toBe(true);
+      expect(await harness.broker.hasRoom(joined)).toBe(true);
+    });
+
     it("returns the last n messages of a room from history, oldest first", async () => {
       const roomId = newRoom();
       const published = await publishAll(roomId, "alice", ["a", "b", "c", "d", "e"]);

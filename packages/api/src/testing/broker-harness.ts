@@ -13,6 +13,8 @@ import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
 export interface BrokerSettings {
   /** Messages kept per room, small so that a sentence can outgrow it; the broker's default when absent. */
   historySize?: number;
+  /** The most messages a stream replays, small for the same reason; the broker's default (`REPLAY_LIMIT`) when absent. */
+  replayLimit?: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "./clock.js";
+import { ManualClock } from "@chat/api";
 import { StrikeWindow } from "./strikes.js";
 
 /** Strikes `count` times, `gapMs` apart; returns the verdict of each strike. */

@@ -1,4 +1,4 @@
-import type { Clock } from "./clock.js";
+import type { Clock } from "@chat/api";
 
 /** When refusals add up to flooding. */
 export interface StrikeOptions {
