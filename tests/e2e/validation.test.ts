@@ -87,6 +87,6 @@ describe.skipIf(chromiumPath === null)("validation in the page", () => {
     expect(await roomButton(page, good).count()).toBe(1);
     expect(await roomButton(page, "bad room").count()).toBe(0);
     expect(await roomField.getAttribute("aria-invalid")).toBe("false");
-    expect((await app.client().trpc.listRooms.query()).map((summary) => summary.roomId)).toEqual([good]);
+    expect((await app.client().trpc.listRooms.query()).rooms.map((summary) => summary.roomId)).toEqual([good]);
   });
 });

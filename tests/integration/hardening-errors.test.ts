@@ -37,7 +37,7 @@ describe("errors stay where they happen", () => {
     });
     // The failing connection is the victim's, and it is still open and served.
     expect(app.events("close").map((line) => line.connectionId)).not.toContain(report.connectionId);
-    expect(await victim.trpc.listRooms.query()).toContainEqual(expect.objectContaining({ roomId: healthyRoom }));
+    expect((await victim.trpc.listRooms.query()).rooms).toContainEqual(expect.objectContaining({ roomId: healthyRoom }));
     // Everyone else goes on as before.
     await alice.trpc.sendMessage.mutate({ roomId: healthyRoom, text: "all fine here" });
     await waitFor(() => texts(bobHears.events).includes("all fine here"), "bob to hear alice");

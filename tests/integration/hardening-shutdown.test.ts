@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";
+import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { attemptUpgradeDetailed, openTappedSocket } from "../fixtures/raw-socket.js";
 import { startLoggedServer } from "../fixtures/logged-server.js";
@@ -47,8 +48,7 @@ describe("shutdown under load", () => {
       LOG_LEVEL: "info",
       // Far above what the test opens, so that a 503 can only mean "shutting down".
       MAX_CONNECTIONS_PER_IP: "10000",
-      SEND_RATE_BURST: "100000",
-      SEND_RATE_PER_SEC: "100000",
+      ...GENEROUS_LIMITS,
     });
     const [, port = ""] = await server.waitForStdout(/chat is running at http:\/\/127\.0\.0\.1:(\d+)\n/, "the start banner");
     const url = `ws://127.0.0.1:${port}/trpc`;

@@ -68,7 +68,7 @@ describe("the published @chat/api package", () => {
     const root = join(project, "node_modules", "@chat", "api");
     const { files, bareImports } = await runtimeGraph(join(root, "dist", "client.js"));
 
-    expect(files.map((file) => relative(root, file)).sort()).toEqual(["dist/client.js", "dist/split-batches.js"]);
+    expect(files.map((file) => relative(root, file)).sort()).toEqual(["dist/client.js", "dist/split-batches.js", "dist/wire-limits.js"]);
     expect(bareImports).toEqual(["@trpc/client", "@trpc/server/observable", "superjson"]);
   });
 

@@ -134,13 +134,9 @@ describe("resuming after a dropped connection", () => {
     expect(statuses).toEqual(["online", "reconnecting", "online"]);
     expect(presentNames(presence.events)).toEqual(["alice"]);
     const { history } = await bob.trpc.joinRoom.mutate({ roomId, username: "bob" });
-    expect(history.map((message) => message.text)).toEqual([
-      "alice joined",
-      "alice left",
-      "alice joined",
-      "back again",
-      "bob joined",
-    ]);
+    // Her second "joined" comes within a minute of her first, so it is left out of the history
+    // (join/leave churn must not flush a room); the member list above shows her back.
+    expect(history.map((message) => message.text)).toEqual(["alice joined", "alice left", "back again", "bob joined"]);
   });
 });
 

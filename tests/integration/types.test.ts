@@ -43,7 +43,7 @@ describe("the client's types across the package boundary", () => {
       clientMessageId?: string | undefined;
     }>();
     expectTypeOf<Awaited<ReturnType<Trpc["leaveRoom"]["mutate"]>>>().toEqualTypeOf<{ roomId: string }>();
-    expectTypeOf<Awaited<ReturnType<Trpc["listRooms"]["query"]>>>().toEqualTypeOf<RoomSummary[]>();
+    expectTypeOf<Awaited<ReturnType<Trpc["listRooms"]["query"]>>>().toEqualTypeOf<{ rooms: RoomSummary[]; nextCursor: string | null }>();
     expectTypeOf<RoomSummary>().toEqualTypeOf<{ roomId: string; members: number }>();
     expectTypeOf<Parameters<Trpc["onMessage"]["subscribe"]>[0]>().toEqualTypeOf<{
       roomId: string;

@@ -16,6 +16,7 @@ import { type ChatClient, createChatClient } from "@chat/api/client";
 import { createLogger, loadConfig, startChatServer } from "@chat/server";
 import { TRPCClientError } from "@trpc/client";
 import WebSocket from "ws";
+import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { createStaticSite } from "../fixtures/static-site.js";
 import { checkDeliveries, type Sent, type Subscription } from "./deliveries.js";
 import { garbageCollector, type MemoryUsage, memory, random, settle, sleep } from "./soak-util.js";
@@ -82,11 +83,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     LOG_LEVEL: "silent",
     LEAVE_GRACE_MS: "50",
     // Honest clients are not flooding: the budgets are raised so refusals do not blur the checks.
-    SEND_RATE_BURST: "100000",
-    SEND_RATE_PER_SEC: "100000",
+    ...GENEROUS_LIMITS,
     JOIN_RATE_BURST: "1000",
     JOIN_RATE_PER_SEC: "1000",
-    // Every client comes from 127.0.0.1 (default 100 per address).
+    // Every client comes from 127.0.0.1 (default 500 per address).
     MAX_CONNECTIONS_PER_IP: "10000",
   });
   const server = await startChatServer({ config, logger: createLogger("silent"), staticDir: site.dir });

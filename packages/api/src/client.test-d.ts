@@ -46,8 +46,10 @@ describe("the typed chat client", () => {
     expectTypeOf<Resolved<typeof chat.trpc.sendTyping.mutate>>().toEqualTypeOf<{ roomId: string }>();
   });
 
-  it("types listRooms as a query of room summaries", () => {
-    expectTypeOf<Resolved<typeof chat.trpc.listRooms.query>>().toEqualTypeOf<RoomSummary[]>();
+  it("types listRooms as a paged query of room summaries", () => {
+    expectTypeOf<Resolved<typeof chat.trpc.listRooms.query>>().toEqualTypeOf<{ rooms: RoomSummary[]; nextCursor: string | null }>();
+    expectTypeOf(chat.trpc.listRooms.query).toBeCallableWith();
+    expectTypeOf(chat.trpc.listRooms.query).toBeCallableWith({ cursor: "3:general", limit: 50 });
     expectTypeOf<RoomSummary>().toEqualTypeOf<{ roomId: string; members: number }>();
   });
 

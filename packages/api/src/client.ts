@@ -56,18 +56,21 @@ const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyp
 /** Refusals that pass by themselves: sent too fast, or the server's message store unreachable for a moment. */
 const RETRY_LATER_CODES: ReadonlySet<unknown> = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
 
-/** The wait when such a refusal names none (the server always does today). */
+/** The wait when such a refusal names none at all (a server that does not say). */
 const FALLBACK_RETRY_MS = 1000;
 
 /**
  * How long to wait before making a failed call again, for a refusal that passes by itself (the
  * server's `retryAfterMs`); `null` when waiting would not help (bad input, not a member, a lost
- * socket, a server fault). Reads the error's shape, so it works on anything a call rejects with.
+ * socket, a server fault, or a refusal whose `retryAfterMs` is `null`, such as a connection's
+ * subscription limit, which only stopping one lifts). Reads the error's shape, so it works on
+ * anything a call rejects with.
  */
 export function retryAfterMs(error: unknown): number | null {
   const data = typeof error === "object" && error !== null && "data" in error ? error.data : undefined;
   if (typeof data !== "object" || data === null || !("code" in data) || !RETRY_LATER_CODES.has(data.code)) return null;
-  return "retryAfterMs" in data && typeof data.retryAfterMs === "number" ? data.retryAfterMs : FALLBACK_RETRY_MS;
+  if (!("retryAfterMs" in data) || data.retryAfterMs === undefined) return FALLBACK_RETRY_MS;
+  return typeof data.retryAfterMs === "number" ? data.retryAfterMs : null;
 }
 
 /** Creates a typed chat client over a WebSocket to `url`. */

@@ -1,19 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type ChatContext, type PerConnectionLimits, createContextFactory } from "./context.js";
+import { type ChatContext, createContextFactory } from "./context.js";
+import type { SessionLimits } from "./domain/chat-session.js";
 import { ManualClock } from "./domain/clock.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
 import { clientErrorOf, localClient, type Recorded, record } from "./testing/local-client.js";
-
-/** Lets every pending callback of this turn run, such as a disconnect the context deferred. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe("appRouter limits, called through a tRPC client", () => {
   let clock: ManualClock;
   let broker: MemoryBroker;
 
-  /** One connection: its context, a client over it, and every disconnect it asked for. */
-  const connect = (limits: Partial<PerConnectionLimits> = {}) => {
-    const disconnects: [number, string][] = [];
+  /** One connection: its context and a client over it. */
+  const connect = (limits: Partial<SessionLimits> = {}) => {
     const context: ChatContext = createContextFactory({
       broker,
       clock,
@@ -21,8 +18,8 @@ describe("appRouter limits, called through a tRPC client", () => {
       onBackgroundError: (error) => {
         throw error;
       },
-    })({ disconnect: (code, reason) => disconnects.push([code, reason]), limits });
-    return { context, chat: localClient(context), disconnects };
+    })({ limits });
+    return { context, chat: localClient(context) };
   };
 
   /** Opens an `onMessage` (even `index`) or `onPresence` (odd) subscription of `roomId`. */
@@ -48,8 +45,9 @@ describe("appRouter limits, called through a tRPC client", () => {
     expect(error.data.code).toBe("TOO_MANY_REQUESTS");
     expect(error.data.retryAfterMs).toBe(2000);
     expect(error.message).toBe("You are joining rooms too fast; try again in 2.0 s.");
-    // A re-join under the same name is free.
-    expect((await chat.joinRoom.mutate({ roomId: "A", username: "alice" })).roomId).toBe("a");
+    // A refused join cost nothing: the next token comes when promised.
+    clock.advance(2000);
+    expect((await chat.joinRoom.mutate({ roomId: "c", username: "alice" })).roomId).toBe("c");
   });
 
   it("answers a join past the room limit with FORBIDDEN and a sentence saying what to do", async () => {
@@ -104,7 +102,7 @@ describe("appRouter limits, called through a tRPC client", () => {
   });
 
   it("leaks no slot over 1,000 subscriptions started and stopped: 100 fit again afterwards", async () => {
-    const { chat, context } = connect();
+    const { chat, context } = connect({ subscribeRate: { burst: 10_000, perSecond: 1 } });
     for (let round = 0; round < 10; round++) {
       const batch = Array.from({ length: 100 }, (_, index) => subscribe(chat, index, `room-${round}`));
       await Promise.all(batch.map((subscription) => subscription.started));
@@ -118,51 +116,30 @@ describe("appRouter limits, called through a tRPC client", () => {
     for (const subscription of full) subscription.unsubscribe();
   });
 
-  it("disconnects with 1008 once a connection has been refused for flooding `strikes` times, of any kind", async () => {
-    const { chat, disconnects } = connect({ strikes: 3, maxSubscriptions: 1, joinRate: { burst: 1, perSecond: 1 } });
-    await chat.joinRoom.mutate({ roomId: "a", username: "alice" });
-    await chat.sendMessage.mutate({ roomId: "a", text: "the one token" });
-    expect((await clientErrorOf(chat.sendMessage.mutate({ roomId: "a", text: "1" }))).data.code).toBe("TOO_MANY_REQUESTS");
-    expect((await clientErrorOf(chat.joinRoom.mutate({ roomId: "b", username: "alice" }))).data.code).toBe("TOO_MANY_REQUESTS");
-    const held = subscribe(chat, 0);
-    await held.started;
-    await nextTurn();
-    expect(disconnects).toEqual([]);
-    const refused = subscribe(chat, 1);
+  it("answers subscriptions started past the subscription budget with TOO_MANY_REQUESTS and retryAfterMs, taking no slot", async () => {
+    const { chat, context } = connect({ subscribeRate: { burst: 2, perSecond: 0.5 } });
+    const open = [subscribe(chat, 0), subscribe(chat, 1)];
+    await Promise.all(open.map((subscription) => subscription.started));
+    const refused = subscribe(chat, 2);
     await expect.poll(() => refused.errors.length).toBe(1);
-    await expect.poll(() => disconnects).toEqual([[1008, "rate limit exceeded"]]);
-    // Refusals after the verdict do not ask again.
-    await clientErrorOf(chat.sendMessage.mutate({ roomId: "a", text: "2" }));
-    await nextTurn();
-    expect(disconnects).toHaveLength(1);
-    held.unsubscribe();
+    const error = await clientErrorOf(Promise.reject(refused.errors[0]));
+    expect(error.data.code).toBe("TOO_MANY_REQUESTS");
+    expect(error.data.retryAfterMs).toBe(2000);
+    expect(error.message).toBe("You are opening subscriptions too fast; try again in 2.0 s.");
+    expect(context.session.openSubscriptions).toBe(2);
+    clock.advance(2000);
+    const later = subscribe(chat, 3);
+    await later.started;
+    for (const subscription of [...open, later]) subscription.unsubscribe();
   });
 
-  it("does not count refusals other than TOO_MANY_REQUESTS as strikes", async () => {
-    const { chat, disconnects } = connect({ strikes: 2, maxRooms: 1 });
+  it("charges a re-join under the same name a join: its answer carries the history", async () => {
+    const { chat } = connect({ joinRate: { burst: 2, perSecond: 1 } });
     await chat.joinRoom.mutate({ roomId: "a", username: "alice" });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await clientErrorOf(chat.sendMessage.mutate({ roomId: "not-joined", text: "hi" }));
-      await clientErrorOf(chat.joinRoom.mutate({ roomId: "a", username: "bob" }));
-      await clientErrorOf(chat.joinRoom.mutate({ roomId: "b", username: "alice" }));
-      await clientErrorOf(chat.joinRoom.mutate({ roomId: "bad room", username: "alice" }));
-    }
-    await nextTurn();
-    expect(disconnects).toEqual([]);
-  });
-
-  it("forgives strikes older than the window", async () => {
-    const { chat, disconnects } = connect({ strikes: 2, strikeWindowMs: 10_000 });
-    await chat.joinRoom.mutate({ roomId: "a", username: "alice" });
-    await chat.sendMessage.mutate({ roomId: "a", text: "the one token" });
-    for (let attempt = 0; attempt < 5; attempt++) {
-      await clientErrorOf(chat.sendMessage.mutate({ roomId: "a", text: "too soon" }));
-      // Each strike comes 10 s after the one before it: just out of the window.
-      clock.advance(10_000);
-      await chat.sendMessage.mutate({ roomId: "a", text: "in time" });
-    }
-    await nextTurn();
-    expect(disconnects).toEqual([]);
+    expect((await chat.joinRoom.mutate({ roomId: "a", username: "alice" })).history).toHaveLength(1);
+    const error = await clientErrorOf(chat.joinRoom.mutate({ roomId: "a", username: "alice" }));
+    expect(error.data.code).toBe("TOO_MANY_REQUESTS");
+    expect(error.message).toBe("You are joining rooms too fast; try again in 1.0 s.");
   });
 
   it("answers a username with an invisible character with BAD_REQUEST and the reason", async () => {

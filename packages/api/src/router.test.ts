@@ -102,10 +102,13 @@ describe("appRouter, called through a tRPC client", () => {
     await alice.joinRoom.mutate({ roomId: "small", username: "alice" });
     await alice.joinRoom.mutate({ roomId: "big", username: "alice" });
     await bob.joinRoom.mutate({ roomId: "big", username: "bob" });
-    expect(await bob.listRooms.query()).toEqual([
-      { roomId: "big", members: 2 },
-      { roomId: "small", members: 1 },
-    ]);
+    expect(await bob.listRooms.query()).toEqual({
+      rooms: [
+        { roomId: "big", members: 2 },
+        { roomId: "small", members: 1 },
+      ],
+      nextCursor: null,
+    });
   });
 
   it("streams every message of a room to a reader that has not joined, tracked by its id", async () => {

@@ -4,18 +4,14 @@
  */
 import { z } from "zod";
 
+export { REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
+
 /** Longest room id, in characters. */
 export const ROOM_ID_MAX = 32;
 /** Longest username, in characters (code points), after trimming. */
 export const USERNAME_MAX = 32;
 /** Longest message text, in characters (code points), after trimming. */
 export const TEXT_MAX = 2000;
-/**
- * The most requests one WebSocket frame (a tRPC batch) may carry: the server answers each one past
- * it with `TOO_MANY_REQUESTS` instead of running it, and the client library splits its batches
- * to stay under it.
- */
-export const REQUESTS_PER_FRAME_MAX = 20;
 /** How many messages `joinRoom` returns as history. */
 export const JOIN_HISTORY_LIMIT = 50;
 /**
@@ -170,7 +166,9 @@ export const listRoomsInputSchema = z
     cursor: z.string().max(64, "cursor must be at most 64 characters.").nullish(),
     limit: z.number().int().min(1, "limit must be at least 1.").max(ROOM_PAGE_MAX, `limit must be at most ${ROOM_PAGE_MAX}.`).default(ROOM_PAGE_MAX),
   })
-  .default({ limit: ROOM_PAGE_MAX });
+  // No input at all (`null` from clients that send one anyway) is the first page.
+  .nullish()
+  .transform((input) => input ?? { limit: ROOM_PAGE_MAX });
 
 /** A case-folded, validated room id. */
 export type RoomId = z.output<typeof roomIdSchema>;

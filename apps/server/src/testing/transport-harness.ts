@@ -11,7 +11,7 @@ import superjson from "superjson";
 import { onTestFinished } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
-import { applyWsTransport, type TransportError, type WsTransport } from "../transport/ws-transport.js";
+import { applyWsTransport, type TransportError, type WsTransport, type WsTransportOptions } from "../transport/ws-transport.js";
 
 /** A connection's context: its socket, and the code it closed with once `onClose` has told it. */
 export interface TestContext {
@@ -40,6 +40,11 @@ export class Feed<T> {
   /** Pushes `value` to every open stream, synchronously, as a broker's fan-out does. */
   emit(value: T): void {
     for (const stream of [...this.streams]) stream.push(value);
+  }
+
+  /** Fails every open stream with `error`, as a broker whose store went away does. */
+  fail(error: unknown): void {
+    for (const stream of [...this.streams]) stream.fail(error);
   }
 }
 
@@ -92,12 +97,17 @@ export interface TestServer {
   /** Each connection's context, in the order they opened. */
   connections: TestContext[];
   errors: TransportError<TestContext>[];
+  /** Every connection found to be a slow consumer, by why. */
+  slowConsumers: { reason: string }[];
   /** How many `waits` generators ran their `finally`. */
   pulled: { ended: number };
 }
 
 /** Serves the test router on a fresh port; the server and every connection are closed after the test. */
-export async function startServer(keepAlive = { pingMs: 60_000, pongWaitMs: 60_000 }): Promise<TestServer> {
+export async function startServer(
+  keepAlive = { pingMs: 60_000, pongWaitMs: 60_000 },
+  backpressure: Partial<WsTransportOptions<TestRouter>["backpressure"]> = {},
+): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0 });
   onTestFinished(async () => {
     for (const ws of wss.clients) ws.terminate();
@@ -108,6 +118,7 @@ export async function startServer(keepAlive = { pingMs: 60_000, pongWaitMs: 60_0
   const pulled = { ended: 0 };
   const connections: TestServer["connections"] = [];
   const errors: TransportError<TestContext>[] = [];
+  const slowConsumers: { reason: string }[] = [];
   const transport = applyWsTransport(wss, {
     router: createTestRouter(feed, pulled),
     createContext: ({ ws }) => {
@@ -121,8 +132,10 @@ export async function startServer(keepAlive = { pingMs: 60_000, pongWaitMs: 60_0
     onError: (report) => errors.push(report),
     // By default far beyond any test, so heartbeats never interleave with the frames checked.
     keepAlive,
+    backpressure: { maxBytes: 1 << 30, drainMs: 60_000, onSlowConsumer: ({ reason }) => slowConsumers.push({ reason }), ...backpressure },
+    batchLimit: { max: 20, error: () => new TRPCError({ code: "TOO_MANY_REQUESTS", message: "too many requests in one frame" }) },
   });
-  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, pulled };
+  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, slowConsumers, pulled };
 }
 
 /** A typed tRPC client of `server`, closed after the test. */

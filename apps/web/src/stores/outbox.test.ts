@@ -10,8 +10,8 @@ interface Call {
 }
 
 /** An error as tRPC's client gives it: the server's `data`, or a closed socket as the cause. */
-const serverError = (code: string, message: string, retryAfterMs: number | null = null): Error =>
-  Object.assign(new Error(message), { data: { code, retryAfterMs } });
+const serverError = (code: string, message: string, retryAfterMs?: number | null): Error =>
+  Object.assign(new Error(message), { data: retryAfterMs === undefined ? { code } : { code, retryAfterMs } });
 const socketClosed = (): Error => Object.assign(new Error("Unknown error"), { cause: { type: "close", code: 1006 } });
 
 /** Lets settled promises run their callbacks. */
@@ -238,6 +238,8 @@ describe("classifySendFailure", () => {
     expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Too fast."))).toEqual({ kind: "later", retryAfterMs: 1000 });
     expect(classifySendFailure(serverError("SERVICE_UNAVAILABLE", "Store unreachable.", 2500))).toEqual({ kind: "later", retryAfterMs: 2500 });
     expect(classifySendFailure(serverError("SERVICE_UNAVAILABLE", "Store unreachable."))).toEqual({ kind: "later", retryAfterMs: 1000 });
+    // A refusal that says waiting will not help (`retryAfterMs: null`) is not retried.
+    expect(classifySendFailure(serverError("TOO_MANY_REQUESTS", "Stop one first.", null))).toEqual({ kind: "refused", reason: "Stop one first." });
     expect(classifySendFailure(serverError("BAD_REQUEST", "Message is empty."))).toEqual({ kind: "refused", reason: "Message is empty." });
     expect(classifySendFailure(serverError("INTERNAL_SERVER_ERROR", "Oops."))).toEqual({ kind: "refused", reason: "Oops." });
     expect(classifySendFailure(new Error("The chat client is closed."))).toEqual({ kind: "refused", reason: "The chat client is closed." });

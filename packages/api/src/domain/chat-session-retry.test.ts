@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../schema.js";
+import { sessionDeps } from "../testing/session-deps.js";
 import { ChatSession } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
 import { ChatError } from "./errors.js";
@@ -15,7 +16,7 @@ describe("ChatSession.send with a clientMessageId", () => {
   let sessions = 0;
 
   const joined = async (username = "alice"): Promise<ChatSession> => {
-    const session = new ChatSession(`conn-${++sessions}`, { broker, clock, sendRate: { burst: 2, perSecond: 1 } });
+    const session = new ChatSession(`conn-${++sessions}`, sessionDeps(broker, clock, { burst: 2, perSecond: 1 }));
     await session.join("general", username);
     return session;
   };

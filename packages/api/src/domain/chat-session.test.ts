@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ChatMessage, type PresenceEvent, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
 import { read } from "../testing/broker-harness.js";
+import { sessionDeps } from "../testing/session-deps.js";
 import type { MessageDraft } from "./broker.js";
 import { ChatSession, type ChatSessionDeps } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
@@ -60,7 +61,7 @@ describe("ChatSession", () => {
   beforeEach(() => {
     clock = new ManualClock(1_700_000_000_000);
     broker = new MemoryBroker({ clock });
-    deps = { broker, clock, sendRate: { burst: 3, perSecond: 1 } };
+    deps = sessionDeps(broker, clock, { burst: 3, perSecond: 1 });
   });
 
   afterEach(async () => {
@@ -153,7 +154,7 @@ describe("ChatSession", () => {
       await broker.close();
       const flaky = new PublishFailsOnce({ clock });
       broker = flaky;
-      const session = newSession({ broker: flaky });
+      const session = newSession(sessionDeps(flaky, clock, { burst: 3, perSecond: 1 }));
       await expect(session.join("general", "alice")).rejects.toThrow("store unavailable");
       expect(session.joined.has("general")).toBe(false);
       expect(await flaky.members("general")).toEqual([]);
@@ -284,7 +285,7 @@ describe("ChatSession", () => {
       await broker.close();
       const flaky = new RemovalFailsOnce({ clock });
       broker = flaky;
-      const session = newSession({ broker: flaky });
+      const session = newSession(sessionDeps(flaky, clock, { burst: 3, perSecond: 1 }));
       await session.join("general", "alice");
       await expect(session.leave("general")).rejects.toThrow("store unavailable");
       await session.leave("general");

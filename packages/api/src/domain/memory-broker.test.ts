@@ -10,6 +10,9 @@ describeBrokerContract("MemoryBroker", (clock, settings) => new MemoryBroker({ .
 // The same guarantees hold when rooms are being evicted all the time: only idle rooms go.
 describeBrokerContract("MemoryBroker under eviction pressure", (clock, settings) => new MemoryBroker({ ...settings, maxRooms: 2, clock }));
 
+// And when history is shed all the time for its byte budget (a few messages' worth).
+describeBrokerContract("MemoryBroker under history pressure", (clock, settings) => new MemoryBroker({ ...settings, historyMaxBytes: 64 * 1024, clock }));
+
 describe("MemoryBroker", () => {
   const brokers: MemoryBroker[] = [];
   const controllers: AbortController[] = [];
@@ -89,15 +92,50 @@ describe("MemoryBroker", () => {
     });
   });
 
+  describe("history byte budget", () => {
+    /** A message of about 4 KB of memory: 2,000 characters, two bytes each, and the overhead. */
+    const long = (n: number): string => `${n} ${"x".repeat(1990)}`;
+
+    it("holds at most historyMaxBytes of history, evicting idle rooms first, least recently active first", async () => {
+      const clock = new ManualClock();
+      const broker = newBroker({ historyMaxBytes: 400_000, clock });
+      const busy = broker.messages("busy", null, newSignal().signal)[Symbol.asyncIterator]();
+      for (let room = 0; room < 50; room++) {
+        for (let n = 0; n < 5; n++) await broker.publish(`idle-${room}`, { kind: "user", username: "a", text: long(n) });
+        await broker.publish("busy", { kind: "user", username: "a", text: long(room) });
+        clock.advance(1000);
+      }
+      expect(broker.stats().historyBytes).toBeLessThanOrEqual(400_000);
+      // The room being read kept all 50; the oldest idle rooms went, the newest stayed.
+      expect(await broker.history("busy", 100)).toHaveLength(50);
+      expect(await broker.history("idle-0", 10)).toEqual([]);
+      expect(await broker.history("idle-49", 10)).toHaveLength(5);
+      await busy.return?.();
+    });
+
+    it("drops the oldest messages of rooms in use once no idle room is left, and a reader resuming from one is told", async () => {
+      const broker = newBroker({ historyMaxBytes: 100_000 });
+      const signal = newSignal().signal;
+      const first = await broker.publish("only", { kind: "user", username: "a", text: long(0) });
+      broker.messages("only", null, signal);
+      for (let n = 1; n < 60; n++) await broker.publish("only", { kind: "user", username: "a", text: long(n) });
+      expect(broker.stats().historyBytes).toBeLessThanOrEqual(100_000);
+      const kept = await broker.history("only", 100);
+      expect(kept.length).toBeGreaterThan(10);
+      expect(kept.length).toBeLessThan(60);
+      expect((await read(broker.messages("only", first.id, signal), 1))[0]).toBe(GAP_NOTICE_TEXT);
+    });
+  });
+
   describe("room eviction", () => {
     it("counts the rooms it holds, including rooms that were only read", async () => {
       const broker = newBroker();
-      expect(broker.stats()).toEqual({ rooms: 0, streams: 0 });
+      expect(broker.stats()).toMatchObject({ rooms: 0, streams: 0, historyBytes: 0 });
       await say(broker, "a", "hi");
       await broker.addMember("b", "alice", "conn-1");
       broker.messages("c", null, newSignal().signal);
       broker.presence("c", newSignal().signal);
-      expect(broker.stats()).toEqual({ rooms: 3, streams: 2 });
+      expect(broker.stats()).toMatchObject({ rooms: 3, streams: 2 });
     });
 
     it("evicts idle empty rooms, least recently active first, when a new room would pass maxRooms", async () => {
@@ -279,7 +317,7 @@ describe("MemoryBroker", () => {
       broker.messages("a", null, newSignal().signal);
       broker.presence("b", newSignal().signal);
       await broker.close();
-      expect(broker.stats()).toEqual({ rooms: 0, streams: 0 });
+      expect(broker.stats()).toMatchObject({ rooms: 0, streams: 0, historyBytes: 0 });
       expect(await broker.history("a", 10)).toEqual([]);
     });
   });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sessionDeps } from "../testing/session-deps.js";
 import { ChatSession, type SessionLimits } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
 import { ChatError } from "./errors.js";
@@ -22,7 +23,7 @@ describe("ChatSession limits", () => {
   let sessions = 0;
 
   const newSession = (limits: Partial<SessionLimits> = {}): ChatSession =>
-    new ChatSession(`conn-${++sessions}`, { broker, clock, sendRate: { burst: 100, perSecond: 100 } }, limits);
+    new ChatSession(`conn-${++sessions}`, sessionDeps(broker, clock, { burst: 100, perSecond: 100 }), limits);
 
   /** Joins `rooms` one after the other as alice. */
   const joinAll = async (session: ChatSession, rooms: readonly string[]): Promise<void> => {
@@ -82,14 +83,15 @@ describe("ChatSession limits", () => {
       expect((await session.join("d", "alice")).roomId).toBe("d");
     });
 
-    it("lets a re-join under the same name through for free, however often, even with the budget spent", async () => {
+    it("charges a re-join under the same name a token, as its answer costs what a join's does, and refuses it once spent", async () => {
       const session = newSession(slow);
       await session.join("a", "alice");
-      for (let again = 0; again < 20; again++) expect((await session.join("a", "alice")).username).toBe("alice");
-      // All 20 re-joins were free: two of the three tokens are left.
-      await joinAll(session, ["b", "c"]);
-      expect((await chatErrorOf(session.join("d", "alice"))).reason).toBe("RATE_LIMITED");
-      expect((await session.join("b", "alice")).roomId).toBe("b");
+      await session.join("a", "alice");
+      await session.join("a", "alice");
+      const refused = await chatErrorOf(session.join("a", "alice"));
+      expect(refused.reason).toBe("RATE_LIMITED");
+      // Refused, it is still in the room under its name.
+      expect(session.joined.get("a")).toBe("alice");
     });
 
     it("takes no token for a join refused under a second name", async () => {
@@ -108,7 +110,7 @@ describe("ChatSession limits", () => {
     });
 
     it("keeps the join and send budgets apart", async () => {
-      const session = new ChatSession("conn-x", { broker, clock, sendRate: { burst: 1, perSecond: 1 } }, { joinRate: { burst: 1, perSecond: 1 } });
+      const session = new ChatSession("conn-x", sessionDeps(broker, clock, { burst: 1, perSecond: 1 }), { joinRate: { burst: 1, perSecond: 1 } });
       await session.join("a", "alice");
       expect((await chatErrorOf(session.join("b", "alice"))).message).toMatch(/joining rooms too fast/);
       expect((await session.send("a", "still sending")).text).toBe("still sending");
@@ -225,7 +227,7 @@ describe("ChatSession limits", () => {
     });
 
     it("leaks no slot over 1,000 subscriptions started and stopped, and then fits 100 again by default", async () => {
-      const session = newSession();
+      const session = newSession({ subscribeRate: { burst: 10_000, perSecond: 1 } });
       for (let round = 0; round < 10; round++) {
         const stops = Array.from({ length: 100 }, () => new AbortController());
         for (const stop of stops) session.openSubscription(stop.signal);

@@ -37,13 +37,14 @@ export function describeMessageContract(harness: BrokerHarness): void {
 
     it("has a room once it holds a message or a member, never for a reader or a typing signal alone", async () => {
       const [read, typed, written, joined] = [newRoom(), newRoom(), newRoom(), newRoom()];
+      // Each asked at once: a broker under memory pressure may forget a room nobody uses later.
       subscribe(read);
-      await harness.broker.typing(typed, "alice");
-      await harness.broker.publish(written, draft("alice", "hello"));
-      await harness.broker.addMember(joined, "bob", "holder-1");
       expect(await harness.broker.hasRoom(read)).toBe(false);
+      await harness.broker.typing(typed, "alice");
       expect(await harness.broker.hasRoom(typed)).toBe(false);
+      await harness.broker.publish(written, draft("alice", "hello"));
       expect(await harness.broker.hasRoom(written)).toBe(true);
+      await harness.broker.addMember(joined, "bob", "holder-1");
       expect(await harness.broker.hasRoom(joined)).toBe(true);
     });
 
@@ -164,7 +165,8 @@ export function describeMessageContract(harness: BrokerHarness): void {
       await publishAll(roomId, "carol", ["before"]);
       const first = subscribe(roomId);
       const second = subscribe(roomId);
-      const count = 60;
+      // Few enough that a reader starting afterwards replays them all (REPLAY_LIMIT).
+      const count = 30;
       const texts = (sender: string): string[] => Array.from({ length: count }, (_, index) => `${sender}${index}`);
       // Two senders, each sending in order, concurrently with each other and with a burst.
       await Promise.all([
