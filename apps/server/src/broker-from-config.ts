@@ -16,8 +16,8 @@ export interface BrokerDeps {
 /** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
 export function createBroker(config: Config, { clock, logger }: BrokerDeps): ChatBroker {
   if (config.REDIS_URL === undefined) {
-    logger.info("broker", { kind: "memory", historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
-    return new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
+    logger.info("broker", { kind: "memory", historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES });
+    return new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES });
   }
   logger.info("broker", {
     kind: "redis",

@@ -61,4 +61,12 @@ describe("FloodWatch", () => {
     await nextTurn();
     expect(floods).toEqual([]);
   });
+
+  it("strikes every refused request of a frame that came after the telling, not only the first", async () => {
+    const { flood, floods } = watch(20);
+    for (let request = 0; request < 5; request++) flood.refused("listRooms", 1, 1, 1000);
+    for (let request = 0; request < 20; request++) flood.refused("listRooms", 2, 2, 1000);
+    await nextTurn();
+    expect(floods).toHaveLength(1);
+  });
 });

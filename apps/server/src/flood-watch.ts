@@ -46,8 +46,12 @@ export class FloodWatch {
   refused(path: string, frame: number, framesReceived: number, retryAfterMs: number | null): void {
     const now = this.clock.now();
     const told = this.told.get(path);
-    if (told !== undefined && frame > told.afterFrame && now < told.until) this.strike();
-    if (retryAfterMs !== null) this.told.set(path, { afterFrame: framesReceived, until: Math.max(now + retryAfterMs, told?.until ?? 0) });
+    const waiting = told !== undefined && now < told.until;
+    if (waiting && frame > told.afterFrame) this.strike();
+    if (retryAfterMs === null) return;
+    // While a wait is on, it dates from when it was first told: telling again does not excuse what
+    // the client sends after the first telling.
+    this.told.set(path, waiting ? { afterFrame: told.afterFrame, until: Math.max(told.until, now + retryAfterMs) } : { afterFrame: framesReceived, until: now + retryAfterMs });
   }
 
   private strike(): void {

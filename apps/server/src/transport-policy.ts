@@ -13,7 +13,17 @@ import type { Logger } from "./logger.js";
 import type { SlowConsumerReport, TransportError, WsTransportOptions } from "./transport/ws-transport.js";
 
 /** How long a client is told to wait before sending the requests of a frame past the limit again. */
-const BATCH_RETRY_MS = 100;
+const BATCH_RETRY_MS = 1000;
+/** A connection's refusals are logged at most once per this long, with how many there were: a flood must not flood the log. */
+const REFUSAL_LOG_MS = 1000;
+
+/** What the policy keeps per connection. */
+interface ConnectionRecord {
+  flood: FloodWatch;
+  /** `TOO_MANY_REQUESTS` refusals not yet logged, and when the last line was written. */
+  unlogged: number;
+  loggedAt: number;
+}
 
 /** What `transportPolicy` is made from. */
 export interface TransportPolicyDeps {
@@ -35,20 +45,27 @@ export interface TransportPolicy {
 
 /** The server's transport policy. */
 export function transportPolicy({ config, clock, logger }: TransportPolicyDeps): TransportPolicy {
-  const watches = new WeakMap<ChatContext, FloodWatch>();
+  const records = new WeakMap<ChatContext, ConnectionRecord>();
   const ids = new WeakMap<WebSocket, string>();
   const strikes = { limit: config.RATE_LIMIT_STRIKES, windowMs: 10_000 };
   return {
     opened(ctx, ws) {
       ids.set(ws, ctx.session.id);
-      watches.set(ctx, new FloodWatch(strikes, clock, () => ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON)));
+      const flood = new FloodWatch(strikes, clock, () => ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON));
+      records.set(ctx, { flood, unlogged: 0, loggedAt: Number.NEGATIVE_INFINITY });
     },
     connectionId: (ws) => ids.get(ws),
     onError({ error, path, type, ctx, frame, framesReceived }) {
       const connectionId = ctx.session.id;
-      if (error.code === "TOO_MANY_REQUESTS") {
-        logger.warn("rate_limited", { connectionId, path });
-        watches.get(ctx)?.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
+      const record = records.get(ctx);
+      if (error.code === "TOO_MANY_REQUESTS" && record !== undefined) {
+        record.flood.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
+        record.unlogged++;
+        const now = clock.now();
+        if (now - record.loggedAt < REFUSAL_LOG_MS) return;
+        logger.warn("rate_limited", { connectionId, path, refusals: record.unlogged });
+        record.unlogged = 0;
+        record.loggedAt = now;
       } else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });
       else logger.debug("procedure_refused", { connectionId, path, code: error.code });
     },
