@@ -60,9 +60,10 @@ const INVISIBLE_CHARACTERS = /[\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u206
 /**
  * The most combining marks (accents, vowel points, cantillation, virama, variation selectors…)
  * one character may carry in a username or message. Every word of the Hebrew Bible with points
- * and cantillation (WLC), the Uthmani Quran and the Derge Kangyur carries at most 5 (one word of
- * Psalms does; thousands carry 4); "Zalgo" text stacks dozens, which paint over the lines around
- * it and can widen the page. UTS #39 suggests 4 for identifiers; 5 lets those texts through.
+ * and cantillation (WLC), of the Uthmani Quran and of 40 volumes of the Derge Kangyur carries at
+ * most 5 (one word of Psalm 89:48 does; thousands carry 4); "Zalgo" text stacks dozens, which
+ * paint over the lines around it and can widen the page. UTS #39 suggests 4 for identifiers; 5
+ * lets those texts through.
  */
 export const COMBINING_MARKS_MAX = 5;
 
