@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   chatMessageSchema,
+  COMBINING_MARKS_MAX,
   joinRoomInputSchema,
   messageTextSchema,
   onMessageInputSchema,
@@ -161,6 +162,78 @@ describe("messageTextSchema", () => {
   it("counts emoji as one character each towards the 2,000", () => {
     expect(messageTextSchema.safeParse("🎉".repeat(2000)).success).toBe(true);
     expect(messageTextSchema.safeParse("🎉".repeat(2001)).success).toBe(false);
+  });
+});
+
+describe("combining marks", () => {
+  // Each at most COMBINING_MARKS_MAX marks on one character, as people write them.
+  const realTexts = [
+    ["Vietnamese, decomposed (2 marks on a letter)", "Tiếng Việt có dấu".normalize("NFD")],
+    ["Hebrew with points and cantillation (Genesis 1:1)", "בְּרֵאשִׁ֖ית בָּרָ֣א אֱלֹהִ֑ים אֵ֥ת הַשָּׁמַ֖יִם וְאֵ֥ת הָאָֽרֶץ׃"],
+    ["Hebrew whose shin carries 5 marks, the most in the Hebrew Bible (Psalm 89:48)", "זְכָר־אֲנִ֥י מֶה־חָ֑לֶד עַל־מַה־שָּׁ֝֗וְא בָּרָ֥אתָ כָל־בְּנֵי־אָדָֽם׃"],
+    ["Arabic with full Quranic marks, 4 on one letter (Quran 18:50)", "وَهُمۡ لَكُمۡ عَدُوُّۢۚ"],
+    ["Thai with vowel and tone marks", "ผู้ใหญ่บ้านกี่ครั้งแล้ว"],
+    ["Devanagari conjuncts and Vedic accents", "क्षत्रिय स्त्री राष्ट्र कार्त्स्न्यं अ॒ग्निमी॑ळे"],
+    ["Bengali conjuncts, one with a zero-width joiner", "ক্ষমা স্বাস্থ্য যুক্তরাষ্ট্র র‍্যাব"],
+    ["Tibetan stacks and Sanskrit seed syllables", "བསྒྲུབས་ ཧྲཱིཿ ཨོཾ་མ་ཎི་པདྨེ་ཧཱུྃ"],
+    ["emoji with skin tones and zero-width-joiner sequences", "👍🏽 👩🏽‍💻 👨‍👩‍👧‍👦 🏳️‍⚧️ 🏌️‍♀️"],
+    ["keycaps", "1️⃣ #️⃣ *️⃣"],
+    ["flags, including a tag sequence", "🇫🇷 🇯🇵 🏴󠁧󠁢󠁳󠁣󠁴󠁿"],
+  ] as const;
+  /** `letters`, each under `perLetter` marks, as a Zalgo generator makes them. */
+  const zalgo = (letters: string, perLetter: number): string =>
+    [...letters]
+      .map((letter, index) => {
+        const stack = Array.from({ length: perLetter }, (_, mark) => 0x300 + ((index * perLetter + mark) % 0x70));
+        return letter + String.fromCodePoint(...stack);
+      })
+      .join("");
+  const marks = (count: number): string => "\u0301".repeat(count);
+
+  it.each(realTexts)("accepts a message in %s", (_label, text) => {
+    expect(messageTextSchema.parse(text)).toBe(text);
+  });
+
+  it("refuses a Zalgo message with a sentence naming the limit", () => {
+    const result = messageTextSchema.safeParse(`hello ${zalgo("zalgo", 20)}`);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      `Message must have at most ${COMBINING_MARKS_MAX} accents or other marks on one character.`,
+    ]);
+  });
+
+  it("accepts the limit of marks on one character and refuses one more", () => {
+    expect(messageTextSchema.safeParse(`e${marks(COMBINING_MARKS_MAX)}`).success).toBe(true);
+    expect(messageTextSchema.safeParse(`e${marks(COMBINING_MARKS_MAX + 1)}`).success).toBe(false);
+  });
+
+  it("counts marks per character, so many accented letters in a row are fine", () => {
+    expect(messageTextSchema.safeParse(`e${marks(COMBINING_MARKS_MAX)}`.repeat(300)).success).toBe(true);
+  });
+
+  it("keeps counting across joiners and other invisible characters, which keep the marks on one character", () => {
+    for (const invisible of ["\u200d", "\u200c", "\u2060", "\u{e0041}"]) {
+      expect(messageTextSchema.safeParse(`e${marks(3)}${invisible}${marks(3)}`).success).toBe(false);
+    }
+  });
+
+  // Usernames refuse joiners, so no zero-width-joiner sequences here.
+  it.each([
+    ["Vietnamese, decomposed", "Nguyễn Thị Hương".normalize("NFD")],
+    ["Hebrew with points and cantillation", "שָּׁ֝֗וְא"],
+    ["Arabic with Quranic marks", "عَدُوُّۢۚ"],
+    ["Thai", "ผู้ใหญ่"],
+    ["Devanagari", "क्षत्रिय"],
+    ["Bengali", "স্বাস্থ্য"],
+    ["Tibetan", "བསྒྲུབས་ཧྲཱིཿ"],
+    ["emoji with a skin tone, a keycap and a flag", "👍🏽1️⃣🇫🇷"],
+  ])("accepts a username in %s", (_label, name) => {
+    expect(usernameSchema.parse(name)).toBe(name);
+  });
+
+  it("refuses a Zalgo username with a sentence naming the limit", () => {
+    expect(usernameSchema.safeParse(zalgo("zal", 9)).error?.issues.map((issue) => issue.message)).toEqual([
+      `Username must have at most ${COMBINING_MARKS_MAX} accents or other marks on one character.`,
+    ]);
   });
 });
 

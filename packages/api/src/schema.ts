@@ -53,6 +53,21 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 // (U+2028, U+2029). Fine inside a message, where they have legitimate uses.
 const INVISIBLE_CHARACTERS = /[\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/;
 
+/**
+ * The most combining marks (accents, vowel points, cantillation, virama, variation selectors…)
+ * one character may carry in a username or message. Every word of the Hebrew Bible with points
+ * and cantillation (WLC), of the Uthmani Quran and of 40 volumes of the Derge Kangyur carries at
+ * most 5 (one word of Psalm 89:48 does; thousands carry 4); "Zalgo" text stacks dozens, which
+ * paint over the lines around it and can widen the page. UTS #39 suggests 4 for identifiers; 5
+ * lets those texts through.
+ */
+export const COMBINING_MARKS_MAX = 5;
+
+// More than COMBINING_MARKS_MAX marks in a row. Format characters between them (joiners, tags)
+// do not end the row: they keep the marks in one grapheme cluster, stacked on the same character.
+// Marks and format characters are disjoint classes, so this cannot backtrack badly.
+const STACKED_MARKS = new RegExp(`\\p{M}(?:\\p{Cf}*\\p{M}){${COMBINING_MARKS_MAX}}`, "u");
+
 /** Counts code points, so an emoji is one character as a person sees it. */
 function length(text: string): number {
   let count = 0;
@@ -72,7 +87,10 @@ export const roomIdSchema = z
       .regex(/^[a-z0-9_-]+$/, "Room name may use only letters, digits, _ and -."),
   );
 
-/** A display name: trimmed, 1–32 characters, no control, invisible or text-direction characters. */
+/**
+ * A display name: trimmed, 1–32 characters, no control, invisible or text-direction characters,
+ * at most `COMBINING_MARKS_MAX` marks on one character.
+ */
 export const usernameSchema = z
   .string()
   .trim()
@@ -82,14 +100,19 @@ export const usernameSchema = z
   .refine(
     (value) => !INVISIBLE_CHARACTERS.test(value),
     "Username must not contain invisible or text-direction characters (such as zero-width spaces or bidi controls).",
-  );
+  )
+  .refine((value) => !STACKED_MARKS.test(value), `Username must have at most ${COMBINING_MARKS_MAX} accents or other marks on one character.`);
 
-/** A message body: trimmed, 1–2,000 characters; newlines allowed. */
+/**
+ * A message body: trimmed, 1–2,000 characters; newlines allowed. Too many marks on one character
+ * are refused, not stripped: stripping would change what the person wrote.
+ */
 export const messageTextSchema = z
   .string()
   .trim()
   .min(1, "Message is empty.")
-  .refine((value) => length(value) <= TEXT_MAX, `Message must be at most ${TEXT_MAX} characters.`);
+  .refine((value) => length(value) <= TEXT_MAX, `Message must be at most ${TEXT_MAX} characters.`)
+  .refine((value) => !STACKED_MARKS.test(value), `Message must have at most ${COMBINING_MARKS_MAX} accents or other marks on one character.`);
 
 /** The id of a message, as given to `tracked()` and taken back as `lastEventId`. */
 export const messageIdSchema = z.string().min(1).max(64);

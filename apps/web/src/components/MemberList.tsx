@@ -12,7 +12,7 @@ export function MemberList(props: { members: readonly string[]; ownName: string 
         <For each={props.members}>
           {(name) => (
             <li class="member" classList={{ "member--own": name === props.ownName }}>
-              <span class="member-name">{name}</span>
+              <bdi class="member-name">{name}</bdi>
               <Show when={name === props.ownName}>
                 <span class="own-tag">you</span>
               </Show>

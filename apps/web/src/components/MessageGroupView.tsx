@@ -2,11 +2,14 @@ import { For, type JSX, Show } from "solid-js";
 import { avatarFor } from "../lib/avatar";
 import type { MessageGroup } from "../lib/group-messages";
 import { formatExactTime } from "../lib/relative-time";
+import { MessageText } from "./MessageText";
 import { RelativeTime } from "./RelativeTime";
+import { SystemText } from "./SystemText";
 
 /**
  * One author's run of messages under a single avatar, name and time, or one muted system or gap line.
- * Texts are interpolated, so Solid sets them as text nodes: markup in a message stays text.
+ * Texts are interpolated, so Solid sets them as text nodes: markup in a message stays text. Each
+ * text and name is a bidi isolate (`dir="auto"`, `<bdi>`), so none can reorder what is around it.
  */
 export function MessageGroupView(props: { group: MessageGroup; ownName: string; now: number }): JSX.Element {
   const own = (): boolean => props.group.kind === "user" && props.group.username === props.ownName;
@@ -22,7 +25,7 @@ export function MessageGroupView(props: { group: MessageGroup; ownName: string; 
               class={message.kind === "gap" ? "system-line gap-line" : "system-line"}
               role={message.kind === "gap" ? "note" : undefined}
             >
-              <span class="system-text">{message.text}</span> <RelativeTime date={message.sentAt} now={props.now} />
+              <SystemText message={message} /> <RelativeTime date={message.sentAt} now={props.now} />
             </p>
           )}
         </For>
@@ -35,7 +38,7 @@ export function MessageGroupView(props: { group: MessageGroup; ownName: string; 
         </span>
         <div class="message-body">
           <p class="message-meta">
-            <span class="message-author">{props.group.username}</span>
+            <bdi class="message-author">{props.group.username}</bdi>
             <Show when={own()}>
               <span class="own-tag">you</span>
             </Show>
@@ -43,12 +46,16 @@ export function MessageGroupView(props: { group: MessageGroup; ownName: string; 
           </p>
           <For each={props.group.messages}>
             {(message, index) => (
-              <p class="message-text" title={formatExactTime(message.sentAt)}>
+              // `dir="auto"` takes the direction from the text itself: the name and markers inside are
+              // isolates of their own, which the guess skips.
+              <p class="message-text" dir="auto" title={formatExactTime(message.sentAt)}>
                 {/* A screen reader announces each added line alone; this says who wrote it. */}
                 <Show when={index() > 0}>
-                  <span class="visually-hidden">{props.group.username}: </span>
+                  <span class="visually-hidden">
+                    <bdi>{props.group.username}</bdi>:{" "}
+                  </span>
                 </Show>
-                {message.text}
+                <MessageText text={message.text} />
               </p>
             )}
           </For>

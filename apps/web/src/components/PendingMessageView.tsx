@@ -2,6 +2,7 @@ import { type JSX, Show } from "solid-js";
 import { avatarFor } from "../lib/avatar";
 import { useChat } from "../stores/chat-context";
 import type { PendingMessage } from "../stores/outbox";
+import { MessageText } from "./MessageText";
 
 /**
  * One of the user's messages that the server has not confirmed: muted, and marked in words
@@ -25,14 +26,14 @@ export function PendingMessageView(props: { line: PendingMessage; ownName: strin
       </span>
       <div class="message-body">
         <p class="message-meta">
-          <span class="message-author">{props.ownName}</span>
+          <bdi class="message-author">{props.ownName}</bdi>
           <span class="own-tag">you</span>
           <Show when={failed()} fallback={<span class="pending-note">Sending…</span>}>
             <span class="pending-note pending-note--failed">Not sent</span>
           </Show>
         </p>
-        <p class="message-text" id={textId()}>
-          {props.line.text}
+        <p class="message-text" dir="auto" id={textId()}>
+          <MessageText text={props.line.text} />
         </p>
         <Show when={failed()}>
           <p class="pending-error">{props.line.error}</p>

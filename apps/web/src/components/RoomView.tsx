@@ -25,7 +25,9 @@ export function RoomView(props: { room: RoomState }): JSX.Element {
           </span>
           {props.room.id}
         </h2>
-        <p class="room-identity muted">as {props.room.username}</p>
+        <p class="room-identity muted">
+          as <bdi>{props.room.username}</bdi>
+        </p>
         <button type="button" class="button button--quiet" onClick={leave}>
           Leave
         </button>

@@ -1,4 +1,4 @@
-import type { JSX } from "solid-js";
+import { For, type JSX } from "solid-js";
 import { describeTyping } from "../lib/typing";
 
 /**
@@ -7,5 +7,9 @@ import { describeTyping } from "../lib/typing";
  * every keystroke pause would drown out the messages themselves.
  */
 export function TypingIndicator(props: { names: readonly string[] }): JSX.Element {
-  return <p class="typing-indicator">{describeTyping(props.names)}</p>;
+  return (
+    <p class="typing-indicator">
+      <For each={describeTyping(props.names)}>{(part) => ("name" in part ? <bdi>{part.name}</bdi> : part.words)}</For>
+    </p>
+  );
 }

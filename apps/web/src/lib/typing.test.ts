@@ -64,14 +64,20 @@ describe("createTypingTracker", () => {
 });
 
 describe("describeTyping", () => {
+  /** The line as read, with each name in brackets to show it is a part of its own. */
+  const line = (names: readonly string[]): string =>
+    describeTyping(names)
+      .map((part) => ("name" in part ? `[${part.name}]` : part.words))
+      .join("");
+
   it("says nothing when nobody types", () => {
-    expect(describeTyping([])).toBe("");
+    expect(describeTyping([])).toEqual([]);
   });
 
-  it("names one, two or three people, then stops counting", () => {
-    expect(describeTyping(["alice"])).toBe("alice is typing…");
-    expect(describeTyping(["alice", "bob"])).toBe("alice and bob are typing…");
-    expect(describeTyping(["alice", "bob", "carol"])).toBe("alice, bob and carol are typing…");
-    expect(describeTyping(["alice", "bob", "carol", "dana"])).toBe("Several people are typing…");
+  it("names one, two or three people, each as a part of its own, then stops counting", () => {
+    expect(line(["alice"])).toBe("[alice] is typing…");
+    expect(line(["alice", "bob"])).toBe("[alice] and [bob] are typing…");
+    expect(line(["alice", "bob", "carol"])).toBe("[alice], [bob] and [carol] are typing…");
+    expect(line(["alice", "bob", "carol", "dana"])).toBe("Several people are typing…");
   });
 });

@@ -46,12 +46,21 @@ export function createTypingTracker(timeoutMs: number, onChange: (names: string[
   };
 }
 
-/** The line shown under the conversation: "", "alice is typing…", "alice and bob are typing…", … */
-export function describeTyping(names: readonly string[]): string {
+/** A piece of the typing line: a person's name, or the words around names. */
+export type TypingPart = { name: string } | { words: string };
+
+/**
+ * The line shown under the conversation, "", "alice is typing…", "alice and bob are typing…", …,
+ * in parts, so that each name can be shown isolated: a right-to-left name must not swap places
+ * with the names or words around it.
+ */
+export function describeTyping(names: readonly string[]): TypingPart[] {
   const [first, second, third] = names;
-  if (first === undefined) return "";
-  if (second === undefined) return `${first} is typing…`;
-  if (third === undefined) return `${first} and ${second} are typing…`;
-  if (names.length === 3) return `${first}, ${second} and ${third} are typing…`;
-  return "Several people are typing…";
+  if (first === undefined) return [];
+  if (second === undefined) return [{ name: first }, { words: " is typing…" }];
+  if (third === undefined) return [{ name: first }, { words: " and " }, { name: second }, { words: " are typing…" }];
+  if (names.length === 3) {
+    return [{ name: first }, { words: ", " }, { name: second }, { words: " and " }, { name: third }, { words: " are typing…" }];
+  }
+  return [{ words: "Several people are typing…" }];
 }
