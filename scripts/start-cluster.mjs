@@ -100,7 +100,12 @@ async function stopAll(code) {
 async function startRedis() {
   const dir = mkdtempSync(join(tmpdir(), "chat-cluster-redis-"));
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-  const args = ["--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+  const args = [
+    "--port", String(REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+    // What docs/scaling.md recommends for production: a client that leaves this much of its
+    // replies unread is disconnected, instead of Redis growing without bound.
+    "--client-output-buffer-limit", "normal 64mb 16mb 10",
+  ];
   try {
     await start(REDIS, "redis-server", args, process.env);
   } catch (error) {

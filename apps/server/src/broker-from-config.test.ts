@@ -15,18 +15,20 @@ describe("createBroker", () => {
   it("runs in memory when REDIS_URL is unset, and says so once", async () => {
     const { logger, events } = capturingLogger();
 
-    const broker = createBroker(loadConfig({ HISTORY_SIZE: "200" }), { clock: systemClock, logger });
+    const broker = createBroker(loadConfig({ HISTORY_SIZE: "200", HISTORY_MAX_BYTES: "2097152" }), { clock: systemClock, logger });
     onTestFinished(() => broker.close());
 
     expect(broker).toBeInstanceOf(MemoryBroker);
     expect(broker.health()).toEqual({ ok: true });
-    expect(events()).toEqual([expect.objectContaining({ level: "info", event: "broker", kind: "memory", historySize: 200 })]);
+    expect(events()).toEqual([
+      expect.objectContaining({ level: "info", event: "broker", kind: "memory", historySize: 200, historyMaxBytes: 2_097_152 }),
+    ]);
   });
 
   it("runs on Redis when REDIS_URL is set, logging where without the password", async () => {
     const { logger, raw, events } = capturingLogger();
     // Port 1 refuses connections: the broker must still be built, and say it cannot serve.
-    const config = loadConfig({ REDIS_URL: "redis://:hunter2@127.0.0.1:1/0", REDIS_KEY_PREFIX: "test:" });
+    const config = loadConfig({ REDIS_URL: "redis://:hunter2@127.0.0.1:1/0", REDIS_KEY_PREFIX: "test:", ROOM_TTL_DAYS: "7" });
 
     const broker = createBroker(config, { clock: systemClock, logger });
     onTestFinished(() => broker.close());
@@ -41,6 +43,7 @@ describe("createBroker", () => {
       keyPrefix: "test:",
       presenceTtlMs: 15_000,
       presenceRefreshMs: 5000,
+      roomTtlMs: 7 * 24 * 60 * 60 * 1000,
     });
     expect(raw.join("")).not.toContain("hunter2");
   });

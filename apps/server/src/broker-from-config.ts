@@ -6,6 +6,9 @@ import { type ChatBroker, type Clock, MemoryBroker, RedisBroker } from "@chat/ap
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
+/** A day in milliseconds, for `ROOM_TTL_DAYS`. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** What a broker is built with besides the config. */
 export interface BrokerDeps {
   clock: Clock;
@@ -16,8 +19,9 @@ export interface BrokerDeps {
 /** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
 export function createBroker(config: Config, { clock, logger }: BrokerDeps): ChatBroker {
   if (config.REDIS_URL === undefined) {
-    logger.info("broker", { kind: "memory", historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES });
-    return new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES });
+    const memory = { historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES };
+    logger.info("broker", { kind: "memory", ...memory });
+    return new MemoryBroker({ clock, ...memory });
   }
   logger.info("broker", {
     kind: "redis",
@@ -26,6 +30,7 @@ export function createBroker(config: Config, { clock, logger }: BrokerDeps): Cha
     historySize: config.HISTORY_SIZE,
     presenceTtlMs: config.PRESENCE_TTL_MS,
     presenceRefreshMs: config.PRESENCE_REFRESH_MS,
+    roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS,
   });
   // The broker connects in the background: a Redis that is down at start shows in /healthz
   // instead of stopping the node, which then serves as soon as Redis is back.
@@ -35,6 +40,7 @@ export function createBroker(config: Config, { clock, logger }: BrokerDeps): Cha
     historySize: config.HISTORY_SIZE,
     presenceTtlMs: config.PRESENCE_TTL_MS,
     presenceRefreshMs: config.PRESENCE_REFRESH_MS,
+    roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS,
     clock,
     logger,
   });

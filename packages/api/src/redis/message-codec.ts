@@ -6,6 +6,7 @@
  */
 import type { MessageDraft } from "../domain/broker.js";
 import type { ChatMessage, RoomId } from "../schema.js";
+import type { SequencedMessage } from "./stream-window.js";
 
 /** The stored body: short keys, because every message is kept up to a history's worth per room. */
 interface MessageBody {
@@ -49,4 +50,15 @@ export function parsePosition(id: string | null | undefined): StreamPosition | n
 /** The id of position `seq` in dataset `epoch`. */
 export function formatPosition(epoch: string, seq: number): string {
   return `${epoch}-${seq}`;
+}
+
+/** A stream entry (its id and flat field list) as a message with its sequence. */
+export function decodeEntry(roomId: RoomId, id: string, fields: string[]): SequencedMessage {
+  return { seq: parsePosition(id)?.seq ?? 0, message: decodeMessage(roomId, id, bodyOf(fields)) };
+}
+
+/** The `m` field of a stream entry's flat field list. */
+export function bodyOf(fields: string[]): string {
+  const index = fields.indexOf("m");
+  return index === -1 ? "{}" : (fields[index + 1] ?? "{}");
 }

@@ -17,8 +17,18 @@ export interface RedisBrokerOptions {
   historySize?: number;
   /** How long a node's memberships live in Redis without a refresh: a node that dies leaves its rooms after at most this plus `presenceRefreshMs`. @default 15000 */
   presenceTtlMs?: number;
-  /** How often a node refreshes its memberships and sweeps expired ones. @default 5000 */
+  /**
+   * How often a node refreshes its memberships and sweeps expired ones; also how long Redis
+   * commands may keep timing out before `health()` says the broker cannot serve. @default 5000
+   */
   presenceRefreshMs?: number;
+  /** The most messages a stream replays when it starts, and all a start reads of the room's history. @default REPLAY_LIMIT */
+  replayLimit?: number;
+  /**
+   * How long a room's keys outlive its last activity (a store, a join, a leave, or a node still
+   * reading or holding it), so rooms nobody uses leave nothing in Redis for good. @default 30 days
+   */
+  roomTtlMs?: number;
   /** @default systemClock */
   clock?: Clock;
   /** @default a logger that writes nothing */

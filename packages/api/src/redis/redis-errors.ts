@@ -27,3 +27,6 @@ export function storeUnavailable(error: unknown): unknown {
 export function isUnavailable(error: unknown): boolean {
   return error instanceof ChatError && error.reason === "UNAVAILABLE";
 }
+
+/** Runs a Redis call the way the broker does: refusals a client can act on, health recorded. */
+export type CallRunner = <T>(run: () => Promise<T>) => Promise<T>;

@@ -40,33 +40,46 @@ local function announce_presence(room, change, username)
   redis.call('XADD', key('${KEY_PARTS.presenceLog}', room), 'MAXLEN', '~', ${PRESENCE_LOG_SIZE}, v .. '-0', 'e', change .. username)
   redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'p' .. v .. '\\n' .. change .. username)
 end
+-- Activity in a room: every key the room leaves behind lives another TTL (ms) from now, so a
+-- room nobody uses any more leaves nothing in Redis. (Its names hash needs none: it exists only
+-- while someone is in the room.)
+local function touch(room, ttl)
+  redis.call('PEXPIRE', key('${KEY_PARTS.stream}', room), ttl)
+  redis.call('PEXPIRE', key('${KEY_PARTS.presenceVersion}', room), ttl)
+  redis.call('PEXPIRE', key('${KEY_PARTS.presenceLog}', room), ttl)
+end
 -- One holder fewer for the name; when it was the last, the name leaves the room and says so.
-local function leave(room, username)
-  if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, -1) > 0 then return 0 end
-  redis.call('HDEL', key('${KEY_PARTS.names}', room), username)
-  if tonumber(redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), -1, room)) <= 0 then
-    redis.call('ZREM', key('${KEY_PARTS.rooms}'), room)
+local function leave(room, username, ttl)
+  local gone = 0
+  if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, -1) <= 0 then
+    redis.call('HDEL', key('${KEY_PARTS.names}', room), username)
+    if tonumber(redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), -1, room)) <= 0 then
+      redis.call('ZREM', key('${KEY_PARTS.rooms}'), room)
+    end
+    announce_presence(room, 'l', username)
+    gone = 1
   end
-  announce_presence(room, 'l', username)
-  return 1
+  touch(room, ttl)
+  return gone
 end
 `;
 
 /**
  * The scripts, by the method name each gets on the client. Replies: `chatEpoch` the epoch;
  * `chatStore` the new id; `chatWindow` `[epoch, oldest id if trimmed, entries]`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
- * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left;
+ * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left; `chatTouch` 0;
  * `chatRenew` 1 when the node had no lease (it was swept); `chatSweep` how many dead nodes it swept.
  */
 const SCRIPTS = {
   /** ARGV: prefix. */
   chatEpoch: `return epoch()`,
 
-  /** ARGV: prefix, room, history size, body, client id key or '', its TTL (ms), its expiry (broker clock). */
+  /** ARGV: prefix, room, history size, body, client id key or '', its TTL (ms), its expiry (broker clock), room TTL (ms). */
   chatStore: `
 local room = ARGV[2]
 local id = epoch() .. '-' .. redis.call('INCR', key('${KEY_PARTS.seq}'))
 redis.call('XADD', key('${KEY_PARTS.stream}', room), 'MAXLEN', '~', ARGV[3], id, 'm', ARGV[4])
+touch(room, ARGV[8])
 if ARGV[5] ~= '' then
   redis.call('SET', ARGV[5], 'd\\n' .. ARGV[7] .. '\\n' .. id .. '\\n' .. ARGV[4], 'PX', ARGV[6])
 end
@@ -91,19 +104,24 @@ redis.call('SET', ARGV[2], 'p\\n' .. (now + tonumber(ARGV[5])) .. '\\n' .. ARGV[
 return {'claimed', ''}`,
 
   /**
-   * ARGV: prefix, room, count: the epoch; the id of the oldest entry when older ones were trimmed
-   * (or deleted) away, else '0-0'; and the newest `count` entries, newest first; read in one step
-   * so they agree.
+   * ARGV: prefix, room, count: the epoch; the newest `count` entries, newest first; and, when
+   * those are all the stream holds, the id of its oldest entry if older ones were trimmed (or
+   * deleted) away, else '0-0'; read in one step so they agree. Never more than `count` entries:
+   * a start reads what it may replay, not the room's whole history.
    */
   chatWindow: `
 local stream = key('${KEY_PARTS.stream}', ARGV[2])
+local count = tonumber(ARGV[3])
+local entries = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', count)
 local trimmed = '0-0'
-if redis.call('EXISTS', stream) == 1 then
+-- With fewer than count entries the stream holds no older one, so only its metadata can tell
+-- whether older messages were trimmed away.
+if #entries < count and redis.call('EXISTS', stream) == 1 then
   local info, fields = redis.call('XINFO', 'STREAM', stream), {}
   for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
   if tonumber(fields['entries-added']) > tonumber(fields['length']) then trimmed = fields['recorded-first-entry-id'] end
 end
-return {epoch(), trimmed, redis.call('XREVRANGE', stream, '+', '-', 'COUNT', ARGV[3])}`,
+return {epoch(), trimmed, entries}`,
 
   /** ARGV: prefix, client id key, token: frees a claim this publisher still holds. */
   chatRelease: `
@@ -111,31 +129,40 @@ local v = redis.call('GET', ARGV[2])
 if v and string.match(v, '^p\\n%d+\\n(.*)$') == ARGV[3] then redis.call('DEL', ARGV[2]) end
 return 0`,
 
-  /** ARGV: prefix, room, username, node, membership (JSON [room, username, holder]). */
+  /** ARGV: prefix, room, username, node, membership (JSON [room, username, holder]), room TTL (ms). */
   chatJoin: `
 local room, username = ARGV[2], ARGV[3]
 if redis.call('SADD', key('${KEY_PARTS.holders}', ARGV[4]), ARGV[5]) == 0 then return 0 end
-if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, 1) > 1 then return 0 end
-redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), 1, room)
-announce_presence(room, 'j', username)
-return 1`,
+local arrived = 0
+if redis.call('HINCRBY', key('${KEY_PARTS.names}', room), username, 1) == 1 then
+  redis.call('ZINCRBY', key('${KEY_PARTS.rooms}'), 1, room)
+  announce_presence(room, 'j', username)
+  arrived = 1
+end
+touch(room, ARGV[6])
+return arrived`,
 
-  /** ARGV: prefix, room, username, node, membership. */
+  /** ARGV: prefix, room, username, node, membership, room TTL (ms). */
   chatLeave: `
 if redis.call('SREM', key('${KEY_PARTS.holders}', ARGV[4]), ARGV[5]) == 0 then return 0 end
-return leave(ARGV[2], ARGV[3])`,
+return leave(ARGV[2], ARGV[3], ARGV[6])`,
+
+  /** ARGV: prefix, room TTL (ms), rooms…: the rooms a node still reads or holds live on. */
+  chatTouch: `
+for i = 3, #ARGV do touch(ARGV[i], ARGV[2]) end
+return 0`,
 
   /** ARGV: prefix, node, lease TTL (ms). */
   chatRenew: `return redis.call('ZADD', key('${KEY_PARTS.nodes}'), now_ms() + tonumber(ARGV[3]), ARGV[2])`,
 
-  /** ARGV: prefix, most nodes per call: removes the memberships of nodes whose lease ran out. */
+  /** ARGV: prefix, most nodes per call, room TTL (ms): removes the memberships of nodes whose lease ran out. */
   chatSweep: `
 local dead = redis.call('ZRANGEBYSCORE', key('${KEY_PARTS.nodes}'), '-inf', now_ms(), 'LIMIT', 0, tonumber(ARGV[2]))
 for _, node in ipairs(dead) do
   local holders = key('${KEY_PARTS.holders}', node)
   for _, membership in ipairs(redis.call('SMEMBERS', holders)) do
     local m = cjson.decode(membership)
-    leave(m[1], m[2])
+    leave(m[1], m[2], ARGV[3])
   end
   redis.call('DEL', holders)
   redis.call('ZREM', key('${KEY_PARTS.nodes}'), node)
@@ -155,6 +182,7 @@ export interface ChatScripts {
   chatRelease(...args: ScriptArg[]): Promise<number>;
   chatJoin(...args: ScriptArg[]): Promise<number>;
   chatLeave(...args: ScriptArg[]): Promise<number>;
+  chatTouch(...args: ScriptArg[]): Promise<number>;
   chatRenew(...args: ScriptArg[]): Promise<number>;
   chatSweep(...args: ScriptArg[]): Promise<number>;
 }

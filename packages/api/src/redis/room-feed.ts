@@ -96,17 +96,20 @@ export class RoomFeed {
   /**
    * A reader's replay was read: it gets the replay, then `tail` (what was stored between the
    * replay's read and the channel's subscription), then what arrived live, each message once.
+   * Returns what it replayed (a gap notice included), for the broker's counts.
    */
-  startReader(reader: MessageReader, window: StreamWindow, afterId: string | null | undefined, tail: SequencedMessage[], now: Date): void {
-    if (!this.readers.has(reader)) return;
+  startReader(reader: MessageReader, window: StreamWindow, afterId: string | null | undefined, tail: SequencedMessage[], now: Date): ChatMessage[] {
+    if (!this.readers.has(reader)) return [];
     this.epoch = window.epoch;
     const { notice, messages } = resume(window, afterId, now);
-    if (notice !== null) reader.queue.push(notice);
-    for (const entry of messages) reader.queue.push(entry.message);
+    const replayed = messages.map((entry) => entry.message);
+    if (notice !== null) replayed.unshift(notice);
+    for (const message of replayed) reader.queue.push(message);
     reader.cursor = headSeq(window);
     const pending = reader.pending;
     reader.pending = [];
     for (const entry of [...tail, ...pending]) this.deliver(reader, entry);
+    return replayed;
   }
 
   /** A watcher's snapshot was read: it gets the snapshot, then `tail` and the live changes newer than it. */
@@ -156,8 +159,9 @@ export class RoomFeed {
     this.epoch = window.epoch;
     for (const reader of this.readers) {
       if (reader.cursor === null) continue;
-      // A reader the stream can no longer continue exactly (Redis lost its data, or trimmed past
-      // it) is told so, as a resuming client would be, and then gets everything retained.
+      // A reader the window cannot continue exactly (Redis lost its data or trimmed past it, or
+      // more than the replay limit arrived while the node was cut off) is told so, as a resuming
+      // client would be, and then gets the window: the newest replay limit's worth, as on a start.
       if (!sameData || reader.cursor < window.floorSeq) {
         reader.queue.push(noticeFor(window, now));
         reader.cursor = -1;

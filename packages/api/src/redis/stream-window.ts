@@ -1,8 +1,9 @@
 /**
- * What a room retains, read from its stream in one step, and where a reader with a given
- * `lastEventId` stands in it. The stream may hold a little more than the history size (it is
- * trimmed with `MAXLEN ~`), but the broker serves exactly the last `historySize` messages, so a
- * position is judged against those alone.
+ * The newest part of a room's history, read from its stream in one step, and where a reader with
+ * a given `lastEventId` stands in it. A start reads only what it may replay: the newest
+ * `replayLimit` messages (fewer when the history size is smaller), plus the one before them,
+ * whose position is the floor. A reader at or after the floor continues exactly; one before it
+ * missed more than it may be replayed, or more than the room retains, and gets a gap notice first.
  */
 import { gapNotice } from "../domain/gap-notice.js";
 import type { ChatMessage, RoomId } from "../schema.js";
@@ -19,12 +20,12 @@ export interface StreamWindow {
   roomId: RoomId;
   /** The dataset's epoch at the time of the read. */
   epoch: string;
-  /** The last `historySize` messages, oldest first. */
+  /** The newest messages a starting reader may be replayed (at most the replay limit), oldest first. */
   retained: SequencedMessage[];
   /**
    * The newest position before the retained ones that a reader may stand at and miss nothing:
-   * the newest message no longer retained, or just before the oldest one Redis kept when it
-   * trimmed older ones away, or 0 when the room never lost one.
+   * the newest message before them, or just before the oldest one Redis kept when it trimmed
+   * older ones away, or 0 when the room never lost one.
    */
   floorSeq: number;
 }

@@ -9,6 +9,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
+
+/**
+ * The output buffer limit for normal clients, as docs/scaling.md recommends for production: a
+ * client that leaves 64 MB of replies unread, or 16 MB for 10 s, is disconnected instead of
+ * growing Redis without bound (Redis's default for normal clients is no limit at all).
+ */
+export const NORMAL_CLIENT_OUTPUT_BUFFER_LIMIT = "normal 64mb 16mb 10";
 
 /** The `redis-server` binary, or `null` when none is installed. */
 export const redisServerPath: string | null = findRedisServer();
@@ -38,6 +46,12 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port and folder; resolves once it accepts connections. */
   start(): Promise<void>;
+  /** Freezes it (`SIGSTOP`): its connections stay open, and nothing is answered until `resume`. */
+  pause(): void;
+  /** Lets a frozen server go on (`SIGCONT`). */
+  resume(): void;
+  /** One section of `INFO` (e.g. `memory`), as its fields. */
+  info(section: string): Promise<Record<string, string>>;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
 }
@@ -55,6 +69,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
       "--appendonly", options.appendOnly ? "yes" : "no", "--appendfsync", "always",
       "--protected-mode", "yes", "--loglevel", "warning",
+      "--client-output-buffer-limit", NORMAL_CLIENT_OUTPUT_BUFFER_LIMIT,
     ];
     const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -86,6 +101,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     if (running === null || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
     running.kill(signal);
+    // A frozen server (`pause`) acts on the signal only once it runs again.
+    running.kill("SIGCONT");
     await exited;
   };
 
@@ -96,11 +113,38 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     stop: () => end("SIGTERM"),
     kill: () => end("SIGKILL"),
     start: launch,
+    pause: () => signalRunning(child, "SIGSTOP"),
+    resume: () => signalRunning(child, "SIGCONT"),
+    info: async (section) => {
+      const client = new Redis(port, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await client.connect();
+        return parseInfo(await client.info(section));
+      } finally {
+        client.disconnect();
+      }
+    },
     dispose: async () => {
       await end("SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Sends `signal` to the server, which must be running. */
+function signalRunning(child: ChildProcess | null, signal: NodeJS.Signals): void {
+  if (child === null || child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server is not running (${signal})`);
+  child.kill(signal);
+}
+
+/** `INFO`'s `field:value` lines as a record. */
+function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && !line.startsWith("#")) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
 }
 
 function findRedisServer(): string | null {
