@@ -30,8 +30,8 @@ export function isOurs(name: TargetName): boolean {
 const OURS_MAIN = fileURLToPath(new URL("../../apps/server/dist/main.js", import.meta.url));
 
 /**
- * Our server's settings for the run. The defaults of the contract (5 sends/s, 100 connections per
- * address…) would refuse the load itself, which all comes from 127.0.0.1; the slow-consumer
+ * Our server's settings for the run. The defaults of the contract (5 sends/s, 500 connections and
+ * 200 sends per address…) would refuse the load itself, which all comes from 127.0.0.1; the slow-consumer
  * guard is lifted too, since the bench measures how far behind the server falls rather than
  * when it gives up on a client. The references have none of these limits.
  */
@@ -45,6 +45,18 @@ const OURS_ENV: Record<string, string> = {
   JOIN_RATE_PER_SEC: "1000000",
   TYPING_RATE_BURST: "1000000",
   TYPING_RATE_PER_SEC: "1000000",
+  SUBSCRIBE_RATE_BURST: "1000000",
+  SUBSCRIBE_RATE_PER_SEC: "1000000",
+  ADDRESS_CONNECT_RATE_BURST: "1000000",
+  ADDRESS_CONNECT_RATE_PER_SEC: "1000000",
+  ADDRESS_JOIN_RATE_BURST: "1000000",
+  ADDRESS_JOIN_RATE_PER_SEC: "1000000",
+  ADDRESS_SEND_RATE_BURST: "1000000",
+  ADDRESS_SEND_RATE_PER_SEC: "1000000",
+  ADDRESS_TYPING_RATE_BURST: "1000000",
+  ADDRESS_TYPING_RATE_PER_SEC: "1000000",
+  ADDRESS_ROOM_RATE_BURST: "1000000",
+  ADDRESS_ROOM_RATE_PER_SEC: "1000000",
   RATE_LIMIT_STRIKES: "1000000",
   MAX_CONNECTIONS: "1000000",
   MAX_CONNECTIONS_PER_IP: "1000000",

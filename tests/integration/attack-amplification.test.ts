@@ -5,9 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { clientFrom } from "../fixtures/addresses.js";
-import { measureAttack, rawFrom, wireRequest } from "../fixtures/attack-harness.js";
+import { measureAttack, rawFrom } from "../fixtures/attack-harness.js";
 import { sleep, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startServerProcess } from "../fixtures/server-process.js";
+import { wireRequest } from "../fixtures/wire-request.js";
 
 /** A message of 2,000 emoji: 8 KB of UTF-8, the longest text there is in bytes. */
 const LONG_TEXT = "😀".repeat(2000);

@@ -15,9 +15,9 @@ import { garbageCollector, memory } from "../soak/soak-util.js";
 const LEAK_MARGIN_MIB = 4;
 
 describe("soak", () => {
-  it("delivers every acknowledged message exactly once to everyone subscribed throughout, and releases everything after all leave", { timeout: 90_000 }, async () => {
+  it("delivers every acknowledged message exactly once to everyone subscribed throughout, beside a hostile mix, and releases everything after all leave", { timeout: 90_000 }, async () => {
     // The full 300 clients: on this 2-core machine they keep up within the 10 s (measured), so no scaling down.
-    const report = await runSoak({ durationMs: 10_000, clients: 300 });
+    const report = await runSoak({ durationMs: 10_000, clients: 300, hostile: 6 });
     console.info(summarize(report));
 
     expect(report.unexpectedErrors).toEqual([]);
@@ -28,6 +28,8 @@ describe("soak", () => {
     expect(report.actions.drops).toBeGreaterThan(0);
     expect(report.actions.leaves).toBeGreaterThan(0);
     expect(report.end).toEqual({ streams: 0, members: 0, connections: 0 });
+    // Beside a hostile mix that tried every attack.
+    expect(Object.values(report.hostile ?? {}).every((times) => times > 0)).toBe(true);
   });
 
   it("holds on to no memory from one round of 300 people to the next, once everyone has left", { timeout: 90_000 }, async () => {

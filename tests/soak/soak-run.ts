@@ -19,6 +19,7 @@ import WebSocket from "ws";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { createStaticSite } from "../fixtures/static-site.js";
 import { checkDeliveries, type Sent, type Subscription } from "./deliveries.js";
+import { type HostileCounts, runHostile } from "./hostile.js";
 import { garbageCollector, type MemoryUsage, memory, random, settle, sleep } from "./soak-util.js";
 
 /** What to run. */
@@ -33,6 +34,8 @@ export interface SoakOptions {
   actionIntervalMs?: number;
   /** Seeds the choice of actions (timings still vary). @default 1 */
   seed?: number;
+  /** Hostile actors mixed in (`hostile.ts`), each from a loopback address of its own. @default 0 */
+  hostile?: number;
 }
 
 /** What happened, and what the checks found. */
@@ -54,6 +57,8 @@ export interface SoakReport {
   violations: string[];
   /** Counts after everyone left and disconnected. */
   end: { streams: number; members: number; connections: number };
+  /** How many times the hostile actors ran each attack. */
+  hostile: HostileCounts | null;
   memory: { gcAvailable: boolean; before: MemoryUsage; after: MemoryUsage };
 }
 
@@ -244,7 +249,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await sleep(Math.min(-Math.log(1 - rand()) * interval, Math.max(0, stopAt - performance.now())));
     }
   };
+  const hostile = options.hostile ? runHostile({ wsUrl, rooms, actors: options.hostile, stopAt, rand }) : Promise.resolve(null);
   await Promise.all(actors.map((_, index) => live(index)));
+  const hostileCounts = await hostile;
 
   // Liveness only: what is in flight is delivered (waited for up to 30 s), or it is reported missing.
   const delivery = await checkDeliveries(subscriptions, sent);
@@ -277,6 +284,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     unexpectedErrors,
     violations,
     end,
+    hostile: hostileCounts,
     memory: { gcAvailable: gc !== null, before: memoryBefore, after: memoryAfter },
   };
 }
@@ -290,6 +298,7 @@ export function summarize(report: SoakReport): string {
     `  ${actions.joins} joins, ${actions.leaves} leaves, ${actions.drops} dropped sockets, ${actions.reconnects} reconnects, ${actions.restarts} restarts, ${actions.retries} retried calls`,
     `  ${report.unexpectedErrors.length} unexpected errors, ${report.violations.length} delivery violations`,
     `  at the end: ${end.streams} streams, ${end.members} members, ${end.connections} connections`,
+    ...(report.hostile === null ? [] : [`  hostile mix: ${Object.entries(report.hostile).map(([attack, times]) => `${times} ${attack}`).join(", ")}`]),
     `  memory${mem.gcAvailable ? " after gc" : ""}: rss ${mem.before.rssMiB} → ${mem.after.rssMiB} MiB, heap ${mem.before.heapUsedMiB} → ${mem.after.heapUsedMiB} MiB`,
     ...report.unexpectedErrors.slice(0, 10).map((line) => `  error: ${line}`),
     ...report.violations.slice(0, 10).map((line) => `  violation: ${line}`),
