@@ -7,6 +7,7 @@ import { createBroker } from "./broker-from-config.js";
 import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import { guardHttp, httpTimeouts, refuseSocket } from "./http-guard.js";
 import type { Logger } from "./logger.js";
 import { originsFor } from "./origin.js";
 import { shutdown } from "./shutdown.js";
@@ -136,13 +137,15 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     batchLimit: policy.batchLimit,
   });
 
-  const http = createServer((req, res) => {
+  const http = createServer(httpTimeouts(config.HTTP_TIMEOUT_MS), (req, res) => {
     route(req, res).catch((error: unknown) => {
       logger.error("http_failed", { url: req.url, error });
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
+
+  guardHttp(http, { maxSockets: config.MAX_HTTP_CONNECTIONS, maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP, clock, logger });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Everything served here is read-only.
@@ -174,7 +177,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     const verdict = gate.admit(req);
     if (!("slot" in verdict)) {
       if (verdict.reason !== undefined) logger.warn(verdict.reason.event, verdict.reason.fields);
-      refuseUpgrade(socket, verdict.status, verdict.retryAfterSeconds);
+      refuseSocket(socket, verdict.status, verdict.retryAfterSeconds);
       return;
     }
     // The slot is held from the handshake until the TCP connection is gone, however it ends.
@@ -232,13 +235,4 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
  */
 function destroySocket(this: Duplex): void {
   this.destroy();
-}
-
-/**
- * Answers an upgrade request with an HTTP error instead of a WebSocket. Browsers do not show
- * the status to scripts; proxies and non-browser clients do, and honour `Retry-After`.
- */
-function refuseUpgrade(socket: Duplex, status: string, retryAfterSeconds?: number): void {
-  const retryAfter = retryAfterSeconds === undefined ? "" : `Retry-After: ${retryAfterSeconds}\r\n`;
-  socket.end(`HTTP/1.1 ${status}\r\n${retryAfter}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }
