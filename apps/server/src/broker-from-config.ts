@@ -11,10 +11,12 @@ export interface BrokerDeps {
   clock: Clock;
   /** Gets the startup line naming the broker, and the Redis broker's connection events. */
   logger: Logger;
+  /** Told of each Redis call, for metrics (`RedisBrokerOptions.onCall`). */
+  onRedisCall?: (seconds: number, failed: boolean) => void;
 }
 
 /** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
-export function createBroker(config: Config, { clock, logger }: BrokerDeps): ChatBroker {
+export function createBroker(config: Config, { clock, logger, onRedisCall }: BrokerDeps): ChatBroker {
   if (config.REDIS_URL === undefined) {
     logger.info("broker", { kind: "memory", historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
     return new MemoryBroker({ clock, historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS });
@@ -37,6 +39,7 @@ export function createBroker(config: Config, { clock, logger }: BrokerDeps): Cha
     presenceRefreshMs: config.PRESENCE_REFRESH_MS,
     clock,
     logger,
+    onCall: onRedisCall,
   });
 }
 

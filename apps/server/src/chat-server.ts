@@ -9,6 +9,8 @@ import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { guardHttp, httpTimeouts, refuseSocket } from "./http-guard.js";
 import type { Logger } from "./logger.js";
+import { METRICS_PATH, MetricsEndpoint, metricsEnabled } from "./metrics-endpoint.js";
+import { ServerMetrics } from "./metrics.js";
 import { originsFor } from "./origin.js";
 import { shutdown } from "./shutdown.js";
 import { createStaticHandler } from "./static-files.js";
@@ -52,6 +54,8 @@ export interface ChatServer {
   readonly port: number;
   /** `http://host:port`. */
   readonly url: string;
+  /** `http://host:port` of the metrics port (`METRICS_PORT`), or null when there is none. */
+  readonly metricsUrl: string | null;
   readonly broker: ChatBroker;
   /**
    * Refuses new upgrades with 503, asks clients to reconnect, closes sockets with 1001 once
@@ -65,7 +69,11 @@ export interface ChatServer {
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const broker = options.broker ?? createBroker(config, { clock, logger });
+  // Built only when served somewhere: then the hooks below count, otherwise nothing does.
+  const metrics = metricsEnabled(config)
+    ? new ServerMetrics({ redis: options.broker === undefined && config.REDIS_URL !== undefined, procedures: Object.keys(appRouter._def.procedures) })
+    : null;
+  const broker = options.broker ?? createBroker(config, { clock, logger, onRedisCall: metrics?.redisCall });
   const startedAt = clock.now();
   const serveStatic = createStaticHandler(options.staticDir);
   const trusted = trustedProxies(config.TRUST_PROXY);
@@ -102,6 +110,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
     leaveGraceMs: config.LEAVE_GRACE_MS,
     addressBudgets,
+    counts: metrics?.counts,
     onBackgroundError: (error, session) => logger.error("background_failed", { connectionId: session?.id, error }),
   });
   // What each connection may do: one object for all of them.
@@ -112,7 +121,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     maxRooms: config.MAX_ROOMS_PER_CONNECTION,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
   };
-  const policy = transportPolicy({ config, clock, logger });
+  const policy = transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects });
 
   const transport = applyWsTransport(wss, {
     router: appRouter,
@@ -132,7 +141,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       // Starts the leave grace of the connection's rooms.
       context.close();
     },
-    onError: policy.onError,
+    onError: (report) => {
+      metrics?.counts.replyError(report.path, report.error.code);
+      policy.onError(report);
+    },
     backpressure: policy.backpressure,
     batchLimit: policy.batchLimit,
   });
@@ -145,9 +157,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     });
   });
 
-  guardHttp(http, { maxSockets: config.MAX_HTTP_CONNECTIONS, maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP, clock, logger });
+  const httpGuard = guardHttp(http, { maxSockets: config.MAX_HTTP_CONNECTIONS, maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP, clock, logger });
+  metrics?.watch({ transport, broker, http: httpGuard });
+  const metricsEndpoint = new MetricsEndpoint(config, metrics, logger);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (pathOf(req) === METRICS_PATH) return metricsEndpoint.servePublic(req, res);
     // Everything served here is read-only.
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method Not Allowed\n");
@@ -195,7 +210,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     wss.emit("connection", ws, req);
   }
 
+  let metricsUrl: string | null;
   try {
+    metricsUrl = await metricsEndpoint.listen();
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(config.PORT, config.HOST, () => {
@@ -206,6 +223,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   } catch (error) {
     // A broker made here is ours to release: a Redis one's connections would keep the process alive.
     if (options.broker === undefined) await broker.close();
+    await metricsEndpoint.close();
     throw error;
   }
   // After listening, an `error` is a failure to accept (EMFILE when out of file descriptors):
@@ -220,11 +238,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   return {
     port,
     url: `http://${host}:${port}`,
+    metricsUrl,
     broker,
     close: () => {
       // Synchronously, so that no upgrade is accepted once `close()` has been called.
       draining = true;
-      return (closing ??= shutdown({ http, wss, transport, broker, logger }));
+      return (closing ??= shutdown({ http, wss, transport, broker, logger }).then(() => metricsEndpoint.close()));
     },
   };
 }

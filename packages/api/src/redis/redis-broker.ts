@@ -66,6 +66,7 @@ export class RedisBroker implements ChatBroker {
   private readonly presenceTtlMs: number;
   private readonly clock: Clock;
   private readonly logger: BrokerLogger;
+  private readonly onCall: RedisBrokerOptions["onCall"];
   /** Requests and scripts. No offline queue: while Redis is away, calls fail at once. */
   private readonly commands: Redis & ChatScripts;
   /** Pub/sub only; it queues and resubscribes across reconnects. */
@@ -98,6 +99,7 @@ export class RedisBroker implements ChatBroker {
     this.presenceTtlMs = options.presenceTtlMs ?? 15_000;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
+    this.onCall = options.onCall;
     const common: RedisOptions = {
       // Reconnect forever, backing off to one attempt a second.
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
@@ -523,9 +525,13 @@ export class RedisBroker implements ChatBroker {
 
   /** Runs a Redis call, turning "Redis cannot be reached" into the refusal a client can act on. */
   private async call<T>(run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
-      return await run();
+      const result = await run();
+      this.onCall?.((performance.now() - started) / 1000, false);
+      return result;
     } catch (error) {
+      this.onCall?.((performance.now() - started) / 1000, true);
       throw storeUnavailable(error);
     }
   }
