@@ -157,7 +157,13 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     });
   });
 
-  const httpGuard = guardHttp(http, { maxSockets: config.MAX_HTTP_CONNECTIONS, maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP, clock, logger });
+  const httpGuard = guardHttp(http, {
+    maxSockets: config.MAX_HTTP_CONNECTIONS,
+    maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP,
+    firstRequestMs: config.HTTP_TIMEOUT_MS,
+    clock,
+    logger,
+  });
   metrics?.watch({ transport, broker, http: httpGuard });
   const metricsEndpoint = new MetricsEndpoint(config, metrics, logger);
 

@@ -22,9 +22,9 @@ afterEach(async () => {
 async function guarded(options: Partial<HttpGuardOptions> = {}): Promise<{ port: number; guard: HttpGuard; lines: Line[] }> {
   const lines: Line[] = [];
   const logger = createLogger("debug", (line) => lines.push(JSON.parse(line) as Line));
-  const guard = new HttpGuard({ maxSockets: 100, maxSocketsPerAddress: 100, fileCeiling: null, fileLimit: null, clock: new ManualClock(0), logger, ...options });
+  const guard = new HttpGuard({ maxSockets: 100, maxSocketsPerAddress: 100, fileCeiling: null, fileLimit: null, firstRequestMs: 60_000, clock: new ManualClock(0), logger, ...options });
   const server = createServer((_req, res) => res.end("ok"));
-  server.on("connection", guard.admit);
+  guard.watch(server);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { port: (server.address() as AddressInfo).port, guard, lines };
@@ -64,6 +64,22 @@ describe("HttpGuard", () => {
     expect(lines.filter((line) => line.event === "http_refused")).toEqual([
       expect.objectContaining({ reason: "max_http_connections_per_ip", ip: "127.0.0.1", refusals: 1 }),
     ]);
+  });
+
+  it("closes a refused socket whose client keeps its own side open, after a short linger", async () => {
+    const { port, guard } = await guarded({ maxSocketsPerAddress: 1 });
+    await open(port, guard);
+    const halfOpen = connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    sockets.push(halfOpen);
+    let answer = "";
+    halfOpen.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    await new Promise((resolve) => halfOpen.once("end", resolve));
+    expect(guard.closing).toBe(1);
+
+    while (guard.closing > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(halfOpen.destroyed).toBe(false);
   });
 
   it("refuses past the total cap, whatever the address", async () => {
@@ -118,6 +134,23 @@ describe("HttpGuard", () => {
       expect.objectContaining({ event: "fd_limit_over", refused: 2 }),
       expect.objectContaining({ event: "fd_limit", open: 2 }),
     ]);
+  });
+});
+
+describe("HttpGuard's first-request timer", () => {
+  it("closes a socket that sends nothing at all within the first-request time, and keeps one that made a request", async () => {
+    const { port, guard } = await guarded({ firstRequestMs: 200 });
+    const silent = await open(port, guard);
+    const speaking = await open(port, guard);
+    speaking.socket.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+
+    const answer = await silent.answer;
+    // Past the first-request time for the socket that spoke too: it is Node's keep-alive that times it out now.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    expect(answer).toBe("");
+    expect(speaking.socket.destroyed).toBe(false);
+    expect(guard.open).toBe(1);
   });
 });
 
