@@ -84,8 +84,9 @@ export class HttpGuard {
   /** Guards the sockets `server` accepts from now on. */
   watch(server: HttpServer): void {
     server.on("connection", this.admit);
-    server.on("request", this.heard);
-    server.on("upgrade", this.heard);
+    // First, so the silence timer is cleared before a handler's answer sets Node's keep-alive timer.
+    server.prependListener("request", this.heard);
+    server.prependListener("upgrade", this.heard);
   }
 
   /** The server's `connection` listener: counts `socket` until it closes, or refuses it. */
