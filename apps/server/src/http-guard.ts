@@ -59,6 +59,8 @@ export class HttpGuard {
   readonly #logs: LogThrottle;
   /** Whether sockets are being refused for want of descriptors; logged once per episode. */
   #starved = false;
+  /** Refused sockets that are still closing (`REFUSAL_LINGER_MS`); they hold descriptors too. */
+  #closing = 0;
   /** Sockets that have not yet sent a request, and are closed if they stay silent for `firstRequestMs`. */
   readonly #silent = new WeakSet<Socket>();
 
@@ -67,9 +69,6 @@ export class HttpGuard {
     this.#limits = new ConnectionLimits({ maxConnections: options.maxSockets, maxConnectionsPerIp: options.maxSocketsPerAddress });
     this.#logs = new LogThrottle(1000, options.clock);
   }
-
-  /** Refused sockets that are still closing (`REFUSAL_LINGER_MS`); they hold descriptors too. */
-  #closing = 0;
 
   /** Sockets open now, refused ones that are still closing aside. */
   get open(): number {
