@@ -93,6 +93,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     JOIN_RATE_PER_SEC: "1000",
     // Every client comes from 127.0.0.1 (default 500 per address).
     MAX_CONNECTIONS_PER_IP: "10000",
+    MAX_HTTP_CONNECTIONS_PER_IP: "10000",
   });
   const server = await startChatServer({ config, logger: createLogger("silent"), staticDir: site.dir });
   const wsUrl = `ws://127.0.0.1:${server.port}/trpc`;

@@ -14,10 +14,12 @@ export interface BrokerDeps {
   clock: Clock;
   /** Gets the startup line naming the broker, and the Redis broker's connection events. */
   logger: Logger;
+  /** Told of each Redis call, for metrics (`RedisBrokerOptions.onCall`). */
+  onRedisCall?: (seconds: number, failed: boolean) => void;
 }
 
 /** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
-export function createBroker(config: Config, { clock, logger }: BrokerDeps): ChatBroker {
+export function createBroker(config: Config, { clock, logger, onRedisCall }: BrokerDeps): ChatBroker {
   if (config.REDIS_URL === undefined) {
     const memory = { historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES };
     logger.info("broker", { kind: "memory", ...memory });
@@ -43,6 +45,7 @@ export function createBroker(config: Config, { clock, logger }: BrokerDeps): Cha
     roomTtlMs: config.ROOM_TTL_DAYS * DAY_MS,
     clock,
     logger,
+    onCall: onRedisCall,
   });
 }
 

@@ -7,7 +7,10 @@ import { createBroker } from "./broker-from-config.js";
 import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import { guardHttp, httpTimeouts, refuseSocket } from "./http-guard.js";
 import type { Logger } from "./logger.js";
+import { METRICS_PATH, MetricsEndpoint, metricsEnabled } from "./metrics-endpoint.js";
+import { ServerMetrics } from "./metrics.js";
 import { originsFor } from "./origin.js";
 import { shutdown } from "./shutdown.js";
 import { createStaticHandler } from "./static-files.js";
@@ -51,6 +54,8 @@ export interface ChatServer {
   readonly port: number;
   /** `http://host:port`. */
   readonly url: string;
+  /** `http://host:port` of the metrics port (`METRICS_PORT`), or null when there is none. */
+  readonly metricsUrl: string | null;
   readonly broker: ChatBroker;
   /**
    * Refuses new upgrades with 503, asks clients to reconnect, closes sockets with 1001 once
@@ -64,7 +69,11 @@ export interface ChatServer {
 export async function startChatServer(options: ChatServerOptions): Promise<ChatServer> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const broker = options.broker ?? createBroker(config, { clock, logger });
+  // Built only when served somewhere: then the hooks below count, otherwise nothing does.
+  const metrics = metricsEnabled(config)
+    ? new ServerMetrics({ redis: options.broker === undefined && config.REDIS_URL !== undefined, procedures: Object.keys(appRouter._def.procedures) })
+    : null;
+  const broker = options.broker ?? createBroker(config, { clock, logger, onRedisCall: metrics?.redisCall });
   const startedAt = clock.now();
   const serveStatic = createStaticHandler(options.staticDir);
   const trusted = trustedProxies(config.TRUST_PROXY);
@@ -101,6 +110,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
     leaveGraceMs: config.LEAVE_GRACE_MS,
     addressBudgets,
+    counts: metrics?.counts,
     onBackgroundError: (error, session) => logger.error("background_failed", { connectionId: session?.id, error }),
   });
   // What each connection may do: one object for all of them.
@@ -111,7 +121,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     maxRooms: config.MAX_ROOMS_PER_CONNECTION,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
   };
-  const policy = transportPolicy({ config, clock, logger });
+  const policy = transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects });
 
   const transport = applyWsTransport(wss, {
     router: appRouter,
@@ -131,12 +141,15 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       // Starts the leave grace of the connection's rooms.
       context.close();
     },
-    onError: policy.onError,
+    onError: (report) => {
+      metrics?.counts.replyError(report.path, report.error.code);
+      policy.onError(report);
+    },
     backpressure: policy.backpressure,
     batchLimit: policy.batchLimit,
   });
 
-  const http = createServer((req, res) => {
+  const http = createServer(httpTimeouts(config.HTTP_TIMEOUT_MS), (req, res) => {
     route(req, res).catch((error: unknown) => {
       logger.error("http_failed", { url: req.url, error });
       if (!res.headersSent) res.writeHead(500);
@@ -144,7 +157,18 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     });
   });
 
+  const httpGuard = guardHttp(http, {
+    maxSockets: config.MAX_HTTP_CONNECTIONS,
+    maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP,
+    firstRequestMs: config.HTTP_TIMEOUT_MS,
+    clock,
+    logger,
+  });
+  metrics?.watch({ transport, broker, http: httpGuard });
+  const metricsEndpoint = new MetricsEndpoint(config, metrics, logger);
+
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (pathOf(req) === METRICS_PATH) return metricsEndpoint.servePublic(req, res);
     // Everything served here is read-only.
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method Not Allowed\n");
@@ -174,7 +198,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     const verdict = gate.admit(req);
     if (!("slot" in verdict)) {
       if (verdict.reason !== undefined) logger.warn(verdict.reason.event, verdict.reason.fields);
-      refuseUpgrade(socket, verdict.status, verdict.retryAfterSeconds);
+      refuseSocket(socket, verdict.status, verdict.retryAfterSeconds);
       return;
     }
     // The slot is held from the handshake until the TCP connection is gone, however it ends.
@@ -192,7 +216,9 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     wss.emit("connection", ws, req);
   }
 
+  let metricsUrl: string | null;
   try {
+    metricsUrl = await metricsEndpoint.listen();
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(config.PORT, config.HOST, () => {
@@ -203,6 +229,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   } catch (error) {
     // A broker made here is ours to release: a Redis one's connections would keep the process alive.
     if (options.broker === undefined) await broker.close();
+    await metricsEndpoint.close();
     throw error;
   }
   // After listening, an `error` is a failure to accept (EMFILE when out of file descriptors):
@@ -217,11 +244,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   return {
     port,
     url: `http://${host}:${port}`,
+    metricsUrl,
     broker,
     close: () => {
       // Synchronously, so that no upgrade is accepted once `close()` has been called.
       draining = true;
-      return (closing ??= shutdown({ http, wss, transport, broker, logger }));
+      return (closing ??= shutdown({ http, wss, transport, broker, logger }).then(() => metricsEndpoint.close()));
     },
   };
 }
@@ -232,13 +260,4 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
  */
 function destroySocket(this: Duplex): void {
   this.destroy();
-}
-
-/**
- * Answers an upgrade request with an HTTP error instead of a WebSocket. Browsers do not show
- * the status to scripts; proxies and non-browser clients do, and honour `Retry-After`.
- */
-function refuseUpgrade(socket: Duplex, status: string, retryAfterSeconds?: number): void {
-  const retryAfter = retryAfterSeconds === undefined ? "" : `Retry-After: ${retryAfterSeconds}\r\n`;
-  socket.end(`HTTP/1.1 ${status}\r\n${retryAfter}Connection: close\r\nContent-Length: 0\r\n\r\n`);
 }

@@ -5,7 +5,7 @@
  * believed: a limit whose key the client chooses is no limit.
  */
 import type { IncomingMessage } from "node:http";
-import { BlockList, isIPv4, isIPv6 } from "node:net";
+import { BlockList, isIPv4, isIPv6, type Socket } from "node:net";
 
 /** The proxies whose `X-Forwarded-For` is believed, from `TRUST_PROXY` entries (addresses and CIDR ranges). */
 export function trustedProxies(entries: readonly string[]): BlockList {
@@ -21,7 +21,7 @@ export function trustedProxies(entries: readonly string[]): BlockList {
 
 /** The client's address for `req`: the TCP peer, or past trusted proxies, the first hop they did not add. */
 export function clientAddress(req: IncomingMessage, trusted: BlockList): string {
-  let address = plain(req.socket.remoteAddress ?? "unknown");
+  let address = peerAddress(req.socket);
   if (!isTrusted(trusted, address)) return address;
   const forwarded = req.headers["x-forwarded-for"];
   const hops = (Array.isArray(forwarded) ? forwarded.join(",") : (forwarded ?? "")).split(",").map((hop) => plain(hop.trim()));
@@ -32,6 +32,11 @@ export function clientAddress(req: IncomingMessage, trusted: BlockList): string 
     address = hop;
   }
   return address;
+}
+
+/** The TCP peer's address, an IPv4 one without the `::ffff:` a dual-stack socket gives it; "unknown" once the socket is gone. */
+export function peerAddress(socket: Pick<Socket, "remoteAddress">): string {
+  return plain(socket.remoteAddress ?? "unknown");
 }
 
 /**

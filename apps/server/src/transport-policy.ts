@@ -10,6 +10,7 @@ import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
 import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, FloodWatch } from "./flood-watch.js";
 import type { Logger } from "./logger.js";
+import type { Tally } from "./tally.js";
 import type { SlowConsumerReport, TransportError, WsTransportOptions } from "./transport/ws-transport.js";
 
 /** How long a client is told to wait before sending the requests of a frame past the limit again. */
@@ -30,6 +31,8 @@ export interface TransportPolicyDeps {
   config: Config;
   clock: Clock;
   logger: Logger;
+  /** Where connections closed as flooders are counted, for metrics. */
+  serverDisconnects?: Tally<[code: string]>;
 }
 
 /** The policy's parts, as `applyWsTransport` takes them, and what the server tells it of each connection. */
@@ -44,14 +47,17 @@ export interface TransportPolicy {
 }
 
 /** The server's transport policy. */
-export function transportPolicy({ config, clock, logger }: TransportPolicyDeps): TransportPolicy {
+export function transportPolicy({ config, clock, logger, serverDisconnects }: TransportPolicyDeps): TransportPolicy {
   const records = new WeakMap<ChatContext, ConnectionRecord>();
   const ids = new WeakMap<WebSocket, string>();
   const strikes = { limit: config.RATE_LIMIT_STRIKES, windowMs: 10_000 };
   return {
     opened(ctx, ws) {
       ids.set(ws, ctx.session.id);
-      const flood = new FloodWatch(strikes, clock, () => ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON));
+      const flood = new FloodWatch(strikes, clock, () => {
+        serverDisconnects?.add(String(FLOOD_CLOSE_CODE));
+        ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON);
+      });
       records.set(ctx, { flood, unlogged: 0, loggedAt: Number.NEGATIVE_INFINITY });
     },
     connectionId: (ws) => ids.get(ws),

@@ -15,6 +15,14 @@ export interface ChatSessionDeps {
   sendRate: RateLimitOptions;
   /** Writes the rooms' join and leave lines. */
   systemLines: SystemLines;
+  /** Where messages admitted are counted, for metrics; none: they are not. */
+  counts?: SessionCounts;
+}
+
+/** What sessions count for a server's metrics: plain numbers, read when metrics are scraped. */
+export interface SessionCounts {
+  /** Messages from clients admitted for storing (`sendMessage`; a retry of a stored one is not). */
+  messagesIn: number;
 }
 
 /** How much one connection may hold at once, and how fast it may join rooms. */
@@ -145,7 +153,10 @@ export class ChatSession {
     // the stored original back costs no token, and two identical sends racing each other cost
     // one. Checking before `publish` would charge retries; refunding afterwards would refuse a
     // retry whenever the bucket happened to be empty.
-    const admit = (): void => this.spend("sending", this.sendBudget, this.address?.send);
+    const admit = (): void => {
+      this.spend("sending", this.sendBudget, this.address?.send);
+      if (this.deps.counts) this.deps.counts.messagesIn++;
+    };
     return this.deps.broker.publish(roomId, { kind: "user", username, text }, { clientMessageId, admit });
   }
 

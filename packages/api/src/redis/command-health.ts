@@ -27,16 +27,21 @@ export class CommandHealth {
   constructor(
     private readonly graceMs: number,
     private readonly commandTimeoutMs: number,
+    /** Told of each command's duration and whether it failed, for metrics. */
+    private readonly onCall?: (seconds: number, failed: boolean) => void,
   ) {}
 
   /** Records how `command` ended and passes it on unchanged. */
   async watch<T>(command: Promise<T>): Promise<T> {
+    const started = performance.now();
     try {
       const result = await command;
       this.answered();
+      this.onCall?.((performance.now() - started) / 1000, false);
       return result;
     } catch (error) {
       this.failed(error);
+      this.onCall?.((performance.now() - started) / 1000, true);
       throw error;
     }
   }

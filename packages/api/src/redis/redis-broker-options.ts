@@ -33,4 +33,6 @@ export interface RedisBrokerOptions {
   clock?: Clock;
   /** @default a logger that writes nothing */
   logger?: BrokerLogger;
+  /** Told of each Redis call made for a client, with how long it took and whether it failed (for metrics). @default none */
+  onCall?: (seconds: number, failed: boolean) => void;
 }

@@ -69,7 +69,7 @@ export class RedisBroker implements ChatBroker {
     this.clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
     const presenceRefreshMs = options.presenceRefreshMs ?? 5000;
-    this.answers = new CommandHealth(presenceRefreshMs, COMMAND_TIMEOUT_MS);
+    this.answers = new CommandHealth(presenceRefreshMs, COMMAND_TIMEOUT_MS, options.onCall);
     const common: RedisOptions = {
       // Reconnect forever, backing off to one attempt a second.
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
