@@ -7,6 +7,7 @@ import { createBroker } from "./broker-from-config.js";
 import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
+import { openFileLimit, socketsPerAddressDefault } from "./fd-limit.js";
 import { guardHttp, httpTimeouts, refuseSocket } from "./http-guard.js";
 import type { Logger } from "./logger.js";
 import { METRICS_PATH, MetricsEndpoint, metricsEnabled } from "./metrics-endpoint.js";
@@ -159,7 +160,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
 
   const httpGuard = guardHttp(http, {
     maxSockets: config.MAX_HTTP_CONNECTIONS,
-    maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP,
+    maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP ?? socketsPerAddressDefault(openFileLimit()),
     firstRequestMs: config.HTTP_TIMEOUT_MS,
     clock,
     logger,

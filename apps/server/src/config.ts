@@ -69,8 +69,9 @@ const envSchema = z.object({
   // Hardening limits (see README's configuration table and docs/security.md).
   MAX_CONNECTIONS: integer("MAX_CONNECTIONS", 1, 10_000_000).default(10_000),
   MAX_CONNECTIONS_PER_IP: integer("MAX_CONNECTIONS_PER_IP", 1, 10_000_000).default(500),
-  MAX_HTTP_CONNECTIONS: integer("MAX_HTTP_CONNECTIONS", 1, 10_000_000).default(4096),
-  MAX_HTTP_CONNECTIONS_PER_IP: integer("MAX_HTTP_CONNECTIONS_PER_IP", 1, 10_000_000).default(256),
+  MAX_HTTP_CONNECTIONS: integer("MAX_HTTP_CONNECTIONS", 1, 10_000_000).default(11_000),
+  // Unset: a quarter of the file-descriptor limit (`socketsPerAddressDefault`).
+  MAX_HTTP_CONNECTIONS_PER_IP: integer("MAX_HTTP_CONNECTIONS_PER_IP", 1, 10_000_000).optional(),
   HTTP_TIMEOUT_MS: integer("HTTP_TIMEOUT_MS", 1000, 3_600_000).default(10_000),
   MAX_ROOMS_PER_CONNECTION: integer("MAX_ROOMS_PER_CONNECTION", 1, 100_000).default(20),
   MAX_SUBSCRIPTIONS_PER_CONNECTION: integer("MAX_SUBSCRIPTIONS_PER_CONNECTION", 1, 100_000).default(100),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openFileCount, openFileLimit, parseOpenFileLimit, socketCeiling } from "./fd-limit.js";
+import { openFileCount, openFileLimit, parseOpenFileLimit, socketCeiling, socketsPerAddressDefault } from "./fd-limit.js";
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units     
 Max cpu time              unlimited            unlimited            seconds   
@@ -43,5 +43,14 @@ describe("socketCeiling", () => {
   it("never leaves more than half of what is free, nor goes below zero", () => {
     expect(socketCeiling(100, 40)).toBe(30);
     expect(socketCeiling(50, 80)).toBe(0);
+  });
+});
+
+describe("socketsPerAddressDefault", () => {
+  it("leaves one address a quarter of the descriptors, at least 256, and 1,024 where the limit is unknown", () => {
+    expect(socketsPerAddressDefault(1024)).toBe(256);
+    expect(socketsPerAddressDefault(65_536)).toBe(16_384);
+    expect(socketsPerAddressDefault(512)).toBe(256);
+    expect(socketsPerAddressDefault(null)).toBe(1024);
   });
 });

@@ -48,3 +48,13 @@ export function socketCeiling(limit: number, inUse: number): number {
   const headroom = Math.min(Math.max(MIN_HEADROOM, Math.ceil(limit * HEADROOM_SHARE)), Math.floor(free / 2));
   return free - headroom;
 }
+
+/**
+ * How many sockets one client address may hold when `MAX_HTTP_CONNECTIONS_PER_IP` is not set: a
+ * quarter of the descriptor limit, so one address (a slowloris) can never take them all, and at
+ * least 256; 1,024 where the limit cannot be read. With Debian's default soft limit of 1,024 that
+ * is 256; a server raised to hold an office of hundreds behind one NAT address gets more with it.
+ */
+export function socketsPerAddressDefault(limit: number | null): number {
+  return limit === null ? 1024 : Math.max(256, Math.floor(limit / 4));
+}
