@@ -44,7 +44,7 @@ describe("attack J: slowloris", () => {
     const port = Number(new URL(server.url).port);
 
     const attack = await slowloris(port, SLOW_SOCKETS, ATTACKER);
-    await waitFor(() => attack.answered("503") === SLOW_SOCKETS - 256, "every socket past the per-address cap to be refused");
+    await waitFor(() => attack.answered("503") === SLOW_SOCKETS - 256, "every socket past the per-address cap to be refused", 30_000);
     const sent = await honestClients(server);
     const health = await getFrom(server.url, "/healthz", HONEST);
 
@@ -68,7 +68,7 @@ describe("attack J: slowloris", () => {
     const port = Number(new URL(server.url).port);
 
     const attack = await slowloris(port, SLOW_SOCKETS, ATTACKER);
-    await waitFor(() => attack.open() + attack.answered("503") === SLOW_SOCKETS, "every slow socket to be held or refused");
+    await waitFor(() => attack.open() + attack.answered("503") === SLOW_SOCKETS, "every slow socket to be held or refused", 30_000);
     const healthDuringAttack = await getFrom(server.url, "/healthz", HONEST);
     attack.stop();
     await waitFor(async () => (await getFrom(server.url, "/healthz", HONEST)) === 200, "/healthz to answer 200 once the attack has stopped");

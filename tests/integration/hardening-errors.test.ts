@@ -1,5 +1,6 @@
 import { isTRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
+import { rawFrom } from "../fixtures/attack-harness.js";
 import { FailingBroker } from "../fixtures/failing-broker.js";
 import { collectMessages, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startLoggedServer } from "../fixtures/logged-server.js";
@@ -45,5 +46,31 @@ describe("errors stay where they happen", () => {
     const health = await fetch(`${app.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok", connections: 3 });
+  });
+
+  it("answers inputs that break the deserializer or nest deep with a plain sentence, never the library's own text", async () => {
+    const app = await startLoggedServer();
+    const peer = await rawFrom(app.wsUrl, "127.0.0.9");
+    let deep: unknown = "x";
+    for (let level = 0; level < 1000; level++) deep = [deep];
+    const requests = [
+      // superjson meta naming annotations that do not exist, or applied to what cannot take them.
+      { id: 2, method: "mutation", params: { path: "sendMessage", input: { json: { roomId: "a", text: "x" }, meta: { values: { text: ["custom", "nope"] } } } } },
+      { id: 3, method: "mutation", params: { path: "sendMessage", input: { json: { roomId: "a" }, meta: { values: { roomId: [["map"]], text: "Date" } } } } },
+      { id: 4, method: "mutation", params: { path: "sendMessage", input: { json: 1, meta: { values: ["regexp"] } } } },
+      { id: 1, method: "mutation", params: { path: "sendMessage", input: { json: { roomId: "a", text: deep } } } },
+    ];
+    for (const request of requests) peer.socket.send(JSON.stringify(request));
+    peer.socket.send(`{"id":7,"method":"mutation","params":{"path":"sendMessage","input":{"json":${"[".repeat(20_000)}${"]".repeat(20_000)}}}}`);
+    await waitFor(() => (peer.answers.get(null)?.length ?? 0) >= 3 && peer.answers.has(1) && peer.answers.has(7), "every request to be answered");
+
+    const messages = [...peer.answers.values()].flat().map((answer) => (answer as { error?: { json?: { message?: string } } }).error?.json?.message);
+    expect(peer.answers.get(null)?.map((answer) => (answer as { error: { json: { message: string } } }).error.json.message)).toEqual([
+      "Bad request: that message could not be read.",
+      "Bad request: that message could not be read.",
+      "Bad request: that message could not be read.",
+    ]);
+    for (const message of messages) expect(message).not.toMatch(/is not a function|call stack|Cannot read|undefined \(reading/);
+    expect(peer.closeCode).toBeNull();
   });
 });
