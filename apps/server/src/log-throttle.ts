@@ -1,5 +1,5 @@
 /**
- * At most one log line per key (a client address) per interval, so that a flood of refusals
+ * At most one log line per key (a client address, a connection) per interval, so that a flood of refusals
  * cannot flood the log: the line that is written says how many events it stands for.
  */
 import type { Clock } from "@chat/api";

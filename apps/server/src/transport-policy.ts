@@ -9,6 +9,7 @@ import { TRPCError } from "@trpc/server";
 import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
 import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, FloodWatch } from "./flood-watch.js";
+import { LogThrottle } from "./log-throttle.js";
 import type { Logger } from "./logger.js";
 import type { Tally } from "./tally.js";
 import type { SlowConsumerReport, TransportError, WsTransportOptions } from "./transport/ws-transport.js";
@@ -17,14 +18,6 @@ import type { SlowConsumerReport, TransportError, WsTransportOptions } from "./t
 const BATCH_RETRY_MS = 1000;
 /** A connection's refusals are logged at most once per this long, with how many there were: a flood must not flood the log. */
 const REFUSAL_LOG_MS = 1000;
-
-/** What the policy keeps per connection. */
-interface ConnectionRecord {
-  flood: FloodWatch;
-  /** `TOO_MANY_REQUESTS` refusals not yet logged, and when the last line was written. */
-  unlogged: number;
-  loggedAt: number;
-}
 
 /** What `transportPolicy` is made from. */
 export interface TransportPolicyDeps {
@@ -48,7 +41,8 @@ export interface TransportPolicy {
 
 /** The server's transport policy. */
 export function transportPolicy({ config, clock, logger, serverDisconnects }: TransportPolicyDeps): TransportPolicy {
-  const records = new WeakMap<ChatContext, ConnectionRecord>();
+  const floods = new WeakMap<ChatContext, FloodWatch>();
+  const refusalLogs = new LogThrottle(REFUSAL_LOG_MS, clock);
   const ids = new WeakMap<WebSocket, string>();
   const strikes = { limit: config.RATE_LIMIT_STRIKES, windowMs: 10_000 };
   return {
@@ -58,20 +52,15 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
         serverDisconnects?.add(String(FLOOD_CLOSE_CODE));
         ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON);
       });
-      records.set(ctx, { flood, unlogged: 0, loggedAt: Number.NEGATIVE_INFINITY });
+      floods.set(ctx, flood);
     },
     connectionId: (ws) => ids.get(ws),
     onError({ error, path, type, ctx, frame, framesReceived }) {
       const connectionId = ctx.session.id;
-      const record = records.get(ctx);
-      if (error.code === "TOO_MANY_REQUESTS" && record !== undefined) {
-        record.flood.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
-        record.unlogged++;
-        const now = clock.now();
-        if (now - record.loggedAt < REFUSAL_LOG_MS) return;
-        logger.warn("rate_limited", { connectionId, path, refusals: record.unlogged });
-        record.unlogged = 0;
-        record.loggedAt = now;
+      if (error.code === "TOO_MANY_REQUESTS") {
+        floods.get(ctx)?.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
+        const refusals = refusalLogs.take(connectionId);
+        if (refusals > 0) logger.warn("rate_limited", { connectionId, path, refusals });
       } else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });
       else logger.debug("procedure_refused", { connectionId, path, code: error.code });
     },
