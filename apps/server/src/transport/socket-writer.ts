@@ -79,7 +79,6 @@ export class SocketWriter {
   ) {
     this.paceBytes = options.paceBytes ?? 65_536;
     this.maxWaiting = options.maxWaiting ?? 20_000;
-    socket.on("drain", () => this.drained());
     ws.once("close", () => this.stopDrainTimer());
   }
 
@@ -135,13 +134,17 @@ export class SocketWriter {
 
   /**
    * A write's callback runs once the kernel has taken it; when the last one has, the buffer is
-   * empty, and the drain deadline starts over with the next send that has to wait.
+   * empty, and the drain deadline starts over with the next send that has to wait. Once the
+   * buffer is down to half the pace, what waits goes out. (Not on the socket's `drain` event: that
+   * comes only after a write past the stream's high-water mark, which Node 22 raised to 64 KiB.)
    */
   private readonly afterWrite = (): void => {
-    if (this.ws.bufferedAmount === 0) this.stopDrainTimer();
+    const buffered = this.ws.bufferedAmount;
+    if (buffered === 0) this.stopDrainTimer();
+    if (this.paced.length > 0 && buffered <= this.paceBytes / 2) this.drained();
   };
 
-  /** The socket's buffer has emptied: what waits goes out, in order, until it fills again. */
+  /** The socket's buffer has drained: what waits goes out, in order, until it fills again. */
   private drained(): void {
     while (this.paced.length > 0 && !this.congested) {
       const first = this.paced[0];
