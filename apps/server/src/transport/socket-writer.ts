@@ -130,6 +130,7 @@ export class SocketWriter {
   flush(): void {
     this.corked = false;
     this.socket.uncork();
+    this.check();
   }
 
   /**
@@ -164,7 +165,10 @@ export class SocketWriter {
     if (this.tripped || ws.readyState !== ws.OPEN) return;
     const buffered = ws.bufferedAmount;
     if (buffered > this.options.maxBytes) this.trip("max_bytes");
-    else if (buffered > 0 && this.drainTimer === undefined) {
+    // Bytes held by the cork are not a slow reader's: the drain deadline starts, if at all, once
+    // they have been handed over (`flush`). Arming it for every corked socket of every turn would
+    // cost a timer per reader per turn.
+    else if (buffered > 0 && !this.corked && this.drainTimer === undefined) {
       this.drainTimer = setTimeout(() => {
         this.drainTimer = undefined;
         if (ws.readyState === ws.OPEN && ws.bufferedAmount > 0) this.trip("drain_timeout");
