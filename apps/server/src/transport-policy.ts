@@ -41,24 +41,35 @@ export interface TransportPolicy {
 
 /** The server's transport policy. */
 export function transportPolicy({ config, clock, logger, serverDisconnects }: TransportPolicyDeps): TransportPolicy {
+  const strikes = { limit: config.RATE_LIMIT_STRIKES, windowMs: 10_000 };
+  const sockets = new WeakMap<ChatContext, WebSocket>();
+  // Made at a connection's first refusal: most connections are never refused, and a watch per
+  // idle connection would cost memory for each of thousands.
   const floods = new WeakMap<ChatContext, FloodWatch>();
+  const floodOf = (ctx: ChatContext): FloodWatch | undefined => {
+    const known = floods.get(ctx);
+    if (known !== undefined) return known;
+    const ws = sockets.get(ctx);
+    if (ws === undefined) return undefined;
+    const flood = new FloodWatch(strikes, clock, () => {
+      serverDisconnects?.add(String(FLOOD_CLOSE_CODE));
+      ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON);
+    });
+    floods.set(ctx, flood);
+    return flood;
+  };
   const refusalLogs = new LogThrottle(REFUSAL_LOG_MS, clock);
   const ids = new WeakMap<WebSocket, string>();
-  const strikes = { limit: config.RATE_LIMIT_STRIKES, windowMs: 10_000 };
   return {
     opened(ctx, ws) {
       ids.set(ws, ctx.session.id);
-      const flood = new FloodWatch(strikes, clock, () => {
-        serverDisconnects?.add(String(FLOOD_CLOSE_CODE));
-        ws.close(FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON);
-      });
-      floods.set(ctx, flood);
+      sockets.set(ctx, ws);
     },
     connectionId: (ws) => ids.get(ws),
     onError({ error, path, type, ctx, frame, framesReceived }) {
       const connectionId = ctx.session.id;
       if (error.code === "TOO_MANY_REQUESTS") {
-        floods.get(ctx)?.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
+        floodOf(ctx)?.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
         const refusals = refusalLogs.take(connectionId);
         if (refusals > 0) logger.warn("rate_limited", { connectionId, path, refusals });
       } else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });

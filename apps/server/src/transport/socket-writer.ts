@@ -56,8 +56,8 @@ const AS_TEXT = { binary: false } as const;
 
 /** The writer of one connection; a class, as there is one per connection. */
 export class SocketWriter {
-  /** Subscriptions with events waiting, in the order they began to wait. */
-  private readonly paced: Paced[] = [];
+  /** Subscriptions with events waiting, in the order they began to wait; made when first needed. */
+  private paced: Paced[] | null = null;
   private waiting = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   private tripped = false;
@@ -103,7 +103,7 @@ export class SocketWriter {
 
   /** A subscription begins to hold events back; it holds one now, and is resumed as the socket drains. */
   pace(paced: Paced): void {
-    this.paced.push(paced);
+    (this.paced ??= []).push(paced);
     this.held(1);
   }
 
@@ -122,7 +122,7 @@ export class SocketWriter {
   /** Writes everything that waits, whatever the buffer holds: for a shutdown that must deliver it all before closing. */
   flushWaiting(): void {
     this.flushingAll = true;
-    for (const paced of this.paced.splice(0)) paced.resume();
+    for (const paced of this.paced?.splice(0) ?? []) paced.resume();
     this.flushingAll = false;
   }
 
@@ -142,17 +142,18 @@ export class SocketWriter {
   private readonly afterWrite = (): void => {
     const buffered = this.ws.bufferedAmount;
     if (buffered === 0) this.stopDrainTimer();
-    if (this.paced.length > 0 && buffered <= this.paceBytes / 2) this.drained();
+    if (this.paced !== null && this.paced.length > 0 && buffered <= this.paceBytes / 2) this.drained();
   };
 
   /** The socket's buffer has drained: what waits goes out, in order, until it fills again. */
   private drained(): void {
-    while (this.paced.length > 0 && !this.congested) {
-      const first = this.paced[0];
+    const paced = this.paced ?? [];
+    while (paced.length > 0 && !this.congested) {
+      const first = paced[0];
       if (first === undefined || !first.resume()) break;
-      this.paced.shift();
+      paced.shift();
     }
-    if (this.paced.length === 0 && this.readPaused && !this.congested) {
+    if (paced.length === 0 && this.readPaused && !this.congested) {
       this.readPaused = false;
       this.ws.resume();
     }
