@@ -14,15 +14,6 @@ import { RedisBroker } from "./redis-broker.js";
 /** Liveness bound for a wait that spans a command timeout (2 s) and the start deadline (5 s). */
 const WAIT_MS = 20_000;
 
-/** Polls `condition` every 20 ms until it holds; the timeout is for liveness only. */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe.skipIf(redisServerPath === null)("RedisBroker on a frozen Redis", { timeout: 60_000 }, () => {
   let redis: RedisServer;
   let broker: RedisBroker;
@@ -60,12 +51,12 @@ describe.skipIf(redisServerPath === null)("RedisBroker on a frozen Redis", { tim
     expect(chat.health()).toEqual({ ok: true });
     redis.pause();
     try {
-      await until(() => !chat.health().ok, "the broker to report Redis unanswering");
+      await expect.poll(() => chat.health().ok, { timeout: WAIT_MS, message: "the broker to report Redis unanswering" }).toBe(false);
       expect(chat.health()).toEqual({ ok: false, reason: expect.stringMatching(/Redis/) });
     } finally {
       redis.resume();
     }
-    await until(() => chat.health().ok, "the broker to report Redis answering again");
+    await expect.poll(() => chat.health().ok, { timeout: WAIT_MS, message: "the broker to report Redis answering again" }).toBe(true);
     const roomId = `f-${++rooms}`;
     const stored = await chat.publish(roomId, draft("alice", "after the freeze"));
     expect(await chat.history(roomId, 1)).toEqual([stored]);
@@ -85,7 +76,7 @@ describe.skipIf(redisServerPath === null)("RedisBroker on a frozen Redis", { tim
     expect(failure).toBeInstanceOf(ChatError);
     expect(failure).toMatchObject({ reason: "UNAVAILABLE", retryAfterMs: expect.any(Number) });
     expect(chat.stats().streams).toBe(0);
-    await until(() => chat.health().ok, "the broker to report Redis answering again");
+    await expect.poll(() => chat.health().ok, { timeout: WAIT_MS, message: "the broker to report Redis answering again" }).toBe(true);
     expect(await read(chat.messages(roomId, null, signal())[Symbol.asyncIterator](), 1)).toEqual([before]);
   });
 
@@ -101,7 +92,7 @@ describe.skipIf(redisServerPath === null)("RedisBroker on a frozen Redis", { tim
       redis.resume();
     }
     expect(failure).toMatchObject({ reason: "UNAVAILABLE", retryAfterMs: expect.any(Number) });
-    await until(() => chat.health().ok, "the broker to report Redis answering again");
+    await expect.poll(() => chat.health().ok, { timeout: WAIT_MS, message: "the broker to report Redis answering again" }).toBe(true);
     expect(await read(chat.presence(roomId, signal())[Symbol.asyncIterator](), 1)).toEqual([
       { type: "snapshot", roomId, members: [{ username: "alice" }] },
     ]);
