@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import { AddressBudgets, appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock } from "@chat/api";
-import { type WebSocket, WebSocketServer } from "ws";
+import { AddressBudgets, appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock, REQUEST_ID_MAX_LENGTH } from "@chat/api";
+import { applyWSSHandler } from "@chat/trpc-ws";
+import { WebSocketServer } from "ws";
 import { createBroker } from "./broker-from-config.js";
 import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -15,7 +16,6 @@ import { ServerMetrics } from "./metrics.js";
 import { originsFor } from "./origin.js";
 import { shutdown } from "./shutdown.js";
 import { createStaticHandler } from "./static-files.js";
-import { applyWsTransport } from "./transport/ws-transport.js";
 import { transportPolicy } from "./transport-policy.js";
 import { pathOf, UpgradeGate } from "./upgrade-gate.js";
 
@@ -124,30 +124,33 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   };
   const policy = transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects });
 
-  const transport = applyWsTransport(wss, {
+  const transport = applyWSSHandler({
+    wss,
     router: appRouter,
     // tRPC's heartbeat is a "PING" text message that a client answers with any message
     // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
     // terminated, which ends its subscriptions and starts its rooms' leave grace.
-    keepAlive: { pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
-    createContext: ({ ws, req }): ChatContext => {
+    keepAlive: { enabled: true, pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
+    createContext: ({ req, res }): ChatContext => {
       const ip = clientAddress(req, trusted);
       const context = createSessionContext({ limits: connectionLimits, address: addressKey(ip) });
-      policy.opened(context, ws);
+      policy.opened(context, res);
       logger.info("connect", { connectionId: context.session.id, ip });
       return context;
     },
-    onClose: (context, code) => {
-      logger.info("close", { connectionId: context.session.id, code });
+    onClose: ({ ctx, code }) => {
+      if (ctx === undefined) return;
+      logger.info("close", { connectionId: ctx.session.id, code });
       // Starts the leave grace of the connection's rooms.
-      context.close();
+      ctx.close();
     },
     onError: (report) => {
-      metrics?.counts.replyError(report.path, report.error.code);
+      if (!report.fromSocket) metrics?.counts.replyError(report.path, report.error.code);
       policy.onError(report);
     },
     backpressure: policy.backpressure,
-    batchLimit: policy.batchLimit,
+    requestsPerFrame: policy.requestsPerFrame,
+    maxIdLength: REQUEST_ID_MAX_LENGTH,
   });
 
   const http = createServer(httpTimeouts(config.HTTP_TIMEOUT_MS), (req, res) => {
@@ -204,18 +207,10 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     }
     // The slot is held from the handshake until the TCP connection is gone, however it ends.
     socket.once("close", verdict.slot.release);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, req));
+    // The transport listens for each socket's errors, and reports them (`fromSocket`).
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
   });
 
-  /**
-   * Watches a new socket and hands it to the transport. Apart from the upgrade handler so that
-   * the listener made here, which lives as long as the socket, does not keep the upgrade's request
-   * (its headers and buffers) alive with it.
-   */
-  function accept(ws: WebSocket, req: IncomingMessage): void {
-    ws.on("error", (error) => logger.debug("socket_error", { connectionId: policy.connectionId(ws), error: error.message }));
-    wss.emit("connection", ws, req);
-  }
 
   let metricsUrl: string | null;
   try {

@@ -10,8 +10,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import type { ChatBroker } from "@chat/api";
 import type { HttpGuard } from "./http-guard.js";
 import { ServerCounts } from "./server-counts.js";
-import { SLOW_CONSUMER_CLOSE_CODE } from "./transport/socket-writer.js";
-import type { WsTransport } from "./transport/ws-transport.js";
+import { SLOW_CONSUMER_CLOSE_CODE, type WsTransport } from "@chat/trpc-ws";
 
 /** Where scrapes read from: the server's parts, known once it has built them. */
 export interface MetricSources {

@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import type { ChatBroker } from "@chat/api";
 import type { WebSocketServer } from "ws";
 import type { Logger } from "./logger.js";
-import type { WsTransport } from "./transport/ws-transport.js";
+import type { WsTransport } from "@chat/trpc-ws";
 
 /**
  * Close code for sockets closed by a shutdown: 1001 "going away" (RFC 6455 §7.4.1). 1012

@@ -4,7 +4,8 @@
  * connection that keeps calling after being told to wait is cut off (1008). The log lines of all
  * three, and of every failure, carry the connection's id.
  */
-import { ChatError, type ChatContext, type Clock, REQUESTS_PER_FRAME_MAX, REPLAY_LIMIT } from "@chat/api";
+import { type AppRouter, ChatError, type ChatContext, type Clock, REQUESTS_PER_FRAME_MAX, REPLAY_LIMIT } from "@chat/api";
+import type { TransportErrorInfo, TransportOptions } from "@chat/trpc-ws";
 import { TRPCError } from "@trpc/server";
 import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
@@ -12,7 +13,6 @@ import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, FloodWatch } from "./flood-watch.
 import { LogThrottle } from "./log-throttle.js";
 import type { Logger } from "./logger.js";
 import type { Tally } from "./tally.js";
-import type { SlowConsumerReport, TransportError, WsTransportOptions } from "./transport/ws-transport.js";
 
 /** How long a client is told to wait before sending the requests of a frame past the limit again. */
 const BATCH_RETRY_MS = 1000;
@@ -28,15 +28,11 @@ export interface TransportPolicyDeps {
   serverDisconnects?: Tally<[code: string]>;
 }
 
-/** The policy's parts, as `applyWsTransport` takes them, and what the server tells it of each connection. */
-export interface TransportPolicy {
+/** The policy's parts, as `applyWSSHandler` takes them, and what the server tells it of each connection. */
+export interface TransportPolicy extends Required<Pick<TransportOptions<AppRouter>, "backpressure" | "requestsPerFrame">> {
   /** A connection opened with this context on this socket: its flood watch starts. */
   opened(ctx: ChatContext, ws: WebSocket): void;
-  /** The id a socket's log lines carry. */
-  connectionId(ws: WebSocket): string | undefined;
-  onError(report: TransportError<ChatContext>): void;
-  backpressure: WsTransportOptions<never>["backpressure"] & { onSlowConsumer(report: SlowConsumerReport<ChatContext>): void };
-  batchLimit: WsTransportOptions<never>["batchLimit"];
+  onError(report: TransportErrorInfo<AppRouter>): void;
 }
 
 /** The server's transport policy. */
@@ -59,18 +55,18 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
     return flood;
   };
   const refusalLogs = new LogThrottle(REFUSAL_LOG_MS, clock);
-  const ids = new WeakMap<WebSocket, string>();
   return {
     opened(ctx, ws) {
-      ids.set(ws, ctx.session.id);
       sockets.set(ctx, ws);
     },
-    connectionId: (ws) => ids.get(ws),
-    onError({ error, path, type, ctx, frame, framesReceived }) {
-      const connectionId = ctx.session.id;
-      if (error.code === "TOO_MANY_REQUESTS") {
+    onError({ error, path, type, ctx, frame, framesReceived, fromSocket }) {
+      const connectionId = ctx?.session.id;
+      // A frame `ws` refused (too big, bad UTF-8) is the client's fault, and its socket is closed for it.
+      if (fromSocket) logger.debug("socket_error", { connectionId, error: error.message });
+      else if (ctx === undefined) logger.error("transport_failed", { error });
+      else if (error.code === "TOO_MANY_REQUESTS") {
         floodOf(ctx)?.refused(path ?? "", frame, framesReceived, retryAfterOf(error));
-        const refusals = refusalLogs.take(connectionId);
+        const refusals = refusalLogs.take(ctx.session.id);
         if (refusals > 0) logger.warn("rate_limited", { connectionId, path, refusals });
       } else if (error.code === "INTERNAL_SERVER_ERROR") logger.error("procedure_failed", { connectionId, path, type, error });
       else logger.debug("procedure_refused", { connectionId, path, code: error.code });
@@ -81,9 +77,9 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
       // Every subscription replaying all it may at once, and then some: only a reader that
       // stops reading gets past it.
       maxWaiting: config.MAX_SUBSCRIPTIONS_PER_CONNECTION * (REPLAY_LIMIT + 1) + 10_000,
-      onSlowConsumer: ({ ctx, reason, bufferedAmount }) => logger.warn("slow_consumer", { connectionId: ctx.session.id, reason, bufferedAmount }),
+      onSlowConsumer: ({ ctx, reason, bufferedAmount }) => logger.warn("slow_consumer", { connectionId: ctx?.session.id, reason, bufferedAmount }),
     },
-    batchLimit: {
+    requestsPerFrame: {
       max: REQUESTS_PER_FRAME_MAX,
       error: () => {
         const cause = new ChatError(

@@ -8,7 +8,7 @@ export { AddressBudgets, DEFAULT_ADDRESS_RATES, type AddressBudgetsOptions, type
 export { ChatError, rateLimited } from "./domain/errors.js";
 export { SystemLines } from "./domain/system-lines.js";
 export { REPLAY_LIMIT } from "./schema.js";
-export { REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
+export { REQUEST_ID_MAX_LENGTH, REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";

@@ -9,3 +9,9 @@
  * to stay under it.
  */
 export const REQUESTS_PER_FRAME_MAX = 20;
+
+/**
+ * The longest string id a request may have: the server echoes it in every answer and event of the
+ * request, so a long one would cost memory for a subscription's life and bytes in each event.
+ */
+export const REQUEST_ID_MAX_LENGTH = 64;

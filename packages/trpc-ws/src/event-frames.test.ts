@@ -56,10 +56,10 @@ describe("createEventFrames", () => {
     expect(actual).not.toHaveProperty("result.id");
   });
 
-  it("serialises an event once for all its subscribers, and gives one envelope the very same bytes", () => {
+  it("serialises a frozen event once for all its subscribers, and gives one envelope the very same bytes", () => {
     const { transformer, serializeCalls } = countingTransformer();
     const frame = createEventFrames(transformer);
-    const data = { text: "shared" };
+    const data = Object.freeze({ text: "shared" });
     const first = frame(envelope(1), tracked("m1", data));
     // A broker builds the tracked envelope per subscriber, but hands each the same data object.
     const again = frame(envelope(1), tracked("m1", data));
@@ -72,7 +72,7 @@ describe("createEventFrames", () => {
   it("makes a new frame for a new id even when the data object is the same", () => {
     const { transformer, serializeCalls } = countingTransformer();
     const frame = createEventFrames(transformer);
-    const data = { text: "same object" };
+    const data = Object.freeze({ text: "same object" });
     const first = parsed(frame(envelope(1), tracked("m1", data)));
     const second = parsed(frame(envelope(1), tracked("m2", data)));
     expect(second).not.toEqual(first);
@@ -82,10 +82,29 @@ describe("createEventFrames", () => {
 
   it("gives an envelope seen before the new event's bytes, not the last event's", () => {
     const frame = createEventFrames(config.transformer);
-    const a = { text: "a" };
-    const b = { text: "b" };
+    const a = Object.freeze({ text: "a" });
+    const b = Object.freeze({ text: "b" });
     frame(envelope(1), a);
     expect(parsed(frame(envelope(1), b))).toEqual(reference({ id: 1, result: { type: "data", data: b } }));
     expect(parsed(frame(envelope(1), a))).toEqual(reference({ id: 1, result: { type: "data", data: a } }));
+  });
+
+  it("serialises an object that is not frozen for every frame, so one changed and sent again is sent as it is now", () => {
+    const { transformer, serializeCalls } = countingTransformer();
+    const frame = createEventFrames(transformer);
+    const data = { text: "before" };
+    expect(parsed(frame(envelope(1), tracked("m1", data)))).toEqual(reference({ id: 1, result: { type: "data", id: "m1", data: { id: "m1", data: { text: "before" } } } }));
+    data.text = "after";
+    expect(parsed(frame(envelope(1), tracked("m1", data)))).toEqual(reference({ id: 1, result: { type: "data", id: "m1", data: { id: "m1", data: { text: "after" } } } }));
+    expect(serializeCalls()).toBe(2);
+  });
+
+  it("frames undefined as tRPC does, as valid JSON, with or without a transformer", () => {
+    const plain = initTRPC.create().router({})._def._config;
+    for (const { transformer } of [config, plain]) {
+      const frame = createEventFrames(transformer);
+      const text = frame(envelope(3), undefined).toString("utf8");
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(transformTRPCResponse({ ...config, transformer }, { id: 3, result: { type: "data", data: undefined } }))));
+    }
   });
 });

@@ -1,3 +1,12 @@
-/** tRPC over WebSocket for `ws`: the transport, and the stream interface it pushes events through. */
-export * from "./ws-transport.js";
-export * from "./socket-writer.js";
+/** tRPC over WebSocket for `ws`: a drop-in for tRPC's `applyWSSHandler` that pushes subscription events and bounds each connection's cost. */
+export {
+  applyWSSHandler,
+  getWSConnectionHandler,
+  type SlowConsumerReport,
+  type TransportErrorInfo,
+  type TransportOptions,
+  type TransportStats,
+  type WsTransport,
+} from "./ws-transport.js";
+export { type BackpressureOptions, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON, type SlowConsumerReason } from "./socket-writer.js";
+export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./push-stream.js";

@@ -32,16 +32,16 @@ export type SlowConsumerReason = "max_bytes" | "max_waiting" | "drain_timeout";
 
 /** The transport's limits on what one connection may cost in unsent data. */
 export interface BackpressureOptions {
-  /** Bytes waiting in the socket's buffer past which the connection is closed at once. */
-  maxBytes: number;
+  /** Bytes waiting in the socket's buffer past which the connection is closed at once. @default Infinity */
+  maxBytes?: number;
   /**
    * How long the buffer may stay non-empty without once draining; also how long the close frame,
-   * queued behind it, may take before the socket is cut.
+   * queued behind it, may take before the socket is cut. @default Infinity
    */
-  drainMs: number;
+  drainMs?: number;
   /** Bytes waiting in the buffer from which events wait in their subscriptions instead. @default 65536 */
   paceBytes?: number;
-  /** Events that may wait in a connection's subscriptions before it is a slow consumer. @default 20000 */
+  /** Events that may wait in a connection's subscriptions before it is a slow consumer. @default Infinity */
   maxWaiting?: number;
 }
 
@@ -53,6 +53,8 @@ export interface Paced {
 
 /** An event frame is UTF-8 text already: `ws` is told so rather than left to guess "binary". */
 const AS_TEXT = { binary: false } as const;
+/** What a binary encoder (`experimental_encoder`) makes is sent as binary. */
+const AS_BINARY = { binary: true } as const;
 
 /** The writer of one connection; a class, as there is one per connection. */
 export class SocketWriter {
@@ -68,17 +70,21 @@ export class SocketWriter {
   private readPaused = false;
   private readonly paceBytes: number;
   private readonly maxWaiting: number;
+  private readonly maxBytes: number;
+  private readonly drainMs: number;
 
   constructor(
     private readonly ws: WebSocket,
     /** The TCP socket under `ws`: corked per turn, and told when it drains. */
     private readonly socket: Duplex,
-    private readonly options: BackpressureOptions,
+    options: BackpressureOptions,
     /** Told once, when the connection is found slow, before it is closed. */
     private readonly onSlowConsumer: (reason: SlowConsumerReason, bufferedAmount: number) => void,
   ) {
     this.paceBytes = options.paceBytes ?? 65_536;
-    this.maxWaiting = options.maxWaiting ?? 20_000;
+    this.maxWaiting = options.maxWaiting ?? Infinity;
+    this.maxBytes = options.maxBytes ?? Infinity;
+    this.drainMs = options.drainMs ?? Infinity;
     ws.once("close", () => this.stopDrainTimer());
   }
 
@@ -87,8 +93,8 @@ export class SocketWriter {
     return !this.flushingAll && this.ws.bufferedAmount >= this.paceBytes;
   }
 
-  /** Writes `data` (a frame, or a response) unless the socket is no longer open. */
-  send(data: string | Buffer): void {
+  /** Writes `data` (a frame, or a response; bytes are text unless `binary`) unless the socket is no longer open. */
+  send(data: string | Uint8Array, binary = false): void {
     const { ws } = this;
     if (ws.readyState !== ws.OPEN) return;
     // Only a reader that is keeping up is batched: behind a backlog, writes queue in Node anyway.
@@ -97,7 +103,7 @@ export class SocketWriter {
       this.socket.cork();
       flushAtEndOfTurn(this);
     }
-    ws.send(data, AS_TEXT, this.afterWrite);
+    ws.send(data, binary ? AS_BINARY : AS_TEXT, this.afterWrite);
     this.check();
   }
 
@@ -165,15 +171,15 @@ export class SocketWriter {
     // WHATWG spec says), so the figure no longer measures the reader.
     if (this.tripped || ws.readyState !== ws.OPEN) return;
     const buffered = ws.bufferedAmount;
-    if (buffered > this.options.maxBytes) this.trip("max_bytes");
+    if (buffered > this.maxBytes) this.trip("max_bytes");
     // Bytes held by the cork are not a slow reader's: the drain deadline starts, if at all, once
     // they have been handed over (`flush`). Arming it for every corked socket of every turn would
     // cost a timer per reader per turn.
-    else if (buffered > 0 && !this.corked && this.drainTimer === undefined) {
+    else if (buffered > 0 && !this.corked && this.drainTimer === undefined && Number.isFinite(this.drainMs)) {
       this.drainTimer = setTimeout(() => {
         this.drainTimer = undefined;
         if (ws.readyState === ws.OPEN && ws.bufferedAmount > 0) this.trip("drain_timeout");
-      }, this.options.drainMs).unref();
+      }, this.drainMs).unref();
     }
   }
 
@@ -186,7 +192,8 @@ export class SocketWriter {
     // `close()` queues the close frame behind the buffered data; a reader that never reads
     // will never see it, so the socket is cut after one more drain period.
     ws.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON);
-    const cut = setTimeout(() => ws.terminate(), this.options.drainMs).unref();
+    if (!Number.isFinite(this.drainMs)) return;
+    const cut = setTimeout(() => ws.terminate(), this.drainMs).unref();
     ws.once("close", () => clearTimeout(cut));
   }
 

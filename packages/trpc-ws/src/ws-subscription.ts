@@ -1,14 +1,16 @@
 /**
- * One subscription of a WebSocket connection (`ws-transport.ts`): it calls the procedure, then
- * sends the stream's events until the stream ends or the client stops it. A stream that can be
- * pushed to (`isPushStream`) has each event sent inside the broker's fan-out, with no promise per
- * event; any other stream is pulled. While the connection's reader lags (`SocketWriter`), events
- * wait here, in order, as references, and go out as the socket drains.
+ * One subscription of a WebSocket connection (`ws-connection.ts`): it calls the procedure, then
+ * sends the stream's events until the stream ends or the client stops it, and then `stopped`, as
+ * tRPC's adapter does. A stream that can be pushed to (`isPushStream`) has each event sent inside
+ * the producer's call, with no promise per event; so does an Observable, which is pushed by
+ * nature; any other async iterable is pulled. While the connection's reader lags
+ * (`SocketWriter`), events wait here, in order, as references, and go out as the socket drains.
  */
-import { isPushStream, type StreamFailure, type StreamListener } from "@chat/api";
-import { TRPCError } from "@trpc/server";
+import { getTRPCErrorFromUnknown, TRPCError } from "@trpc/server";
+import { isObservable, type Observable, type Unsubscribable } from "@trpc/server/observable";
 import type { TRPCResponseMessage } from "@trpc/server/rpc";
 import type { WebSocket } from "ws";
+import { isPushStream, type StreamFailure, type StreamListener } from "./push-stream.js";
 import type { Paced, SocketWriter } from "./socket-writer.js";
 import type { Call, RequestId, SubscriptionCall } from "./ws-call.js";
 
@@ -18,8 +20,8 @@ export interface SubscriptionHost {
   readonly writer: SocketWriter;
   /** Calls the subscription's procedure. */
   call(call: SubscriptionCall, signal: AbortSignal, batchIndex: number): Promise<unknown>;
-  /** Sends the frame carrying `value` to the subscription whose envelope is given. */
-  sendEvent(envelope: string, value: unknown): void;
+  /** Sends the frame carrying `value` to the subscription whose envelope and request are given; throws if it cannot be serialised. */
+  sendEvent(envelope: string, id: RequestId, jsonrpc: "2.0" | undefined, value: unknown): void;
   respond(message: TRPCResponseMessage): void;
   report(cause: unknown, call: Call): void;
   fail(id: RequestId, jsonrpc: "2.0" | undefined, cause: unknown, call: Call): void;
@@ -27,11 +29,22 @@ export interface SubscriptionHost {
   forget(subscription: Subscription): void;
 }
 
+/** Resolved instead of the next value when the subscription stops while it waits. */
+const STOPPED = Symbol("stopped");
+
 /** One open subscription: where its events go, and how it stops. */
 export class Subscription implements StreamListener<unknown>, Paced {
-  /** Aborted when the client stops the subscription or the connection closes. */
+  /** Aborted when the client stops the subscription, its stream fails, or the connection closes. */
   private readonly stopped = new AbortController();
+  /** How to end the source: its iterator, or its Observable subscription. */
   private iterator: AsyncIterator<unknown> | null = null;
+  private observed: Unsubscribable | null = null;
+  /** Wakes a pull waiting for the next value when the subscription stops. */
+  private wake: ((value: typeof STOPPED) => void) | null = null;
+  /** Whether the client was told `started`: from then on, the end is told with `stopped`. */
+  private started = false;
+  /** Whether the client has been told it is over (`stopped`, or its error). */
+  private over = false;
   /** The start of each of its event frames, up to the `result`. */
   private readonly envelope: string;
   /** Events waiting for the socket to drain, oldest first, from `next` on; `null` when none wait. */
@@ -55,40 +68,67 @@ export class Subscription implements StreamListener<unknown>, Paced {
   /** Calls the procedure and sends its stream's events until it ends or is stopped; failures are answered. */
   async start(batchIndex: number): Promise<void> {
     const { connection, stopped, id, jsonrpc } = this;
+    let stream: unknown;
     try {
       const called = connection.call(this.request, stopped.signal, batchIndex);
       // The procedure has read its input: a raw input kept for the subscription's life would let
       // a client park its whole frame here.
       this.request = { ...this.request, input: undefined };
-      const stream = await called;
-      if (!isAsyncIterable(stream)) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${this.request.path} did not return an async iterable` });
-      this.iterator = stream[Symbol.asyncIterator]();
-      if (stopped.signal.aborted || connection.ws.readyState !== connection.ws.OPEN) {
-        this.stop();
-        this.onEnd();
-        return;
+      stream = await called;
+      if (!isAsyncIterable(stream) && !isObservable(stream)) {
+        throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: `Subscription ${this.request.path} did not return an observable or a AsyncGenerator` });
       }
-      connection.respond({ id, jsonrpc, result: { type: "started" } });
-      if (isPushStream(stream)) {
-        stream.listen(this);
-        return;
-      }
-      await pull(this.iterator, stopped.signal, this);
+    } catch (cause) {
+      const error = getTRPCErrorFromUnknown(cause);
+      // A procedure that gave up because it was stopped is not a failure.
+      if (stopped.signal.aborted && error.code === "INTERNAL_SERVER_ERROR" && isAbortError(error.cause)) this.end(undefined);
+      else this.end({ error });
+      return;
+    }
+    if (stopped.signal.aborted || connection.ws.readyState !== connection.ws.OPEN) {
+      // Never started: an iterator is ended without being read; an Observable is never subscribed.
+      if (isAsyncIterable(stream)) stream[Symbol.asyncIterator]().return?.().catch((cause: unknown) => connection.report(cause, this.request));
+      this.end(undefined);
+      return;
+    }
+    connection.respond({ id, jsonrpc, result: { type: "started" } });
+    this.started = true;
+    if (isObservable(stream)) {
+      this.observe(stream);
+      return;
+    }
+    const iterator = stream[Symbol.asyncIterator]();
+    this.iterator = iterator;
+    if (isPushStream(stream)) {
+      stream.listen(this);
+      return;
+    }
+    try {
+      await this.pull(iterator);
       this.onEnd();
     } catch (cause) {
-      this.end({ error: cause });
+      this.onEnd({ error: cause });
     }
   }
 
   /** Ends the subscription, whatever its stream does with the signal; what waited is dropped. */
   stop(): void {
+    if (this.stopped.signal.aborted) return;
     this.stopped.abort();
     this.drop();
-    this.iterator?.return?.().catch((cause: unknown) => this.connection.report(cause, this.request));
+    this.wake?.(STOPPED);
+    this.observed?.unsubscribe();
+    this.iterator?.return?.().catch((cause: unknown) => {
+      // An iterator that throws on its way out after a stop is the server's business, not the client's.
+      if (!isAbortError(cause)) this.connection.report(cause, this.request);
+    });
+    // A pushed or observed stream may not tell of its end once stopped: the client is told here.
+    if (this.wake === null) this.onEnd();
   }
 
-  /** Sends an event, or keeps it while the reader lags. Runs inside the broker's fan-out when the stream pushes: it must not throw into it. */
+  /** Sends an event, or keeps it while the reader lags. Runs inside the producer's call when the stream pushes: it must not throw into it. */
   onValue(value: unknown): void {
+    if (this.stopped.signal.aborted) return;
     const { writer } = this.connection;
     if (this.backlog !== null) {
       this.backlog.push(value);
@@ -112,8 +152,9 @@ export class Subscription implements StreamListener<unknown>, Paced {
     if (backlog === null) return true;
     const { writer } = this.connection;
     const from = this.next;
-    while (this.next < backlog.length && !writer.congested) this.write(backlog[this.next++]);
+    while (this.next < backlog.length && !writer.congested && this.backlog !== null) this.write(backlog[this.next++]);
     writer.held(from - this.next);
+    if (this.backlog === null) return true;
     if (this.next < backlog.length) return false;
     this.backlog = null;
     this.next = 0;
@@ -123,22 +164,57 @@ export class Subscription implements StreamListener<unknown>, Paced {
     return true;
   }
 
-  private write(value: unknown): void {
-    try {
-      this.connection.sendEvent(this.envelope, value);
-    } catch (cause) {
-      this.connection.report(cause, this.request);
+  /** Pulls the iterator until it is done or the subscription stops; rejects with its failure. */
+  private async pull(iterator: AsyncIterator<unknown>): Promise<void> {
+    while (!this.stopped.signal.aborted) {
+      // A promise per wait, woken by `stop`: racing every `next()` against one long-lived promise
+      // would leave a reaction on it per event, keeping every event sent reachable until the end.
+      const next = await new Promise<IteratorResult<unknown> | typeof STOPPED>((resolve, reject) => {
+        this.wake = resolve;
+        iterator.next().then(resolve, reject);
+      });
+      this.wake = null;
+      if (next === STOPPED || next.done === true) return;
+      this.onValue(next.value);
     }
   }
 
-  /** Tells the client the subscription is over: with its error first when it failed. */
+  private observe(stream: Observable<unknown, unknown>): void {
+    this.observed = stream.subscribe({
+      next: (value) => this.onValue(value),
+      error: (error) => this.onEnd({ error }),
+      complete: () => this.onEnd(),
+    });
+    // An Observable that ended while subscribing ended before `observed` was set.
+    if (this.over) this.observed.unsubscribe();
+  }
+
+  private write(value: unknown): void {
+    try {
+      this.connection.sendEvent(this.envelope, this.id, this.jsonrpc, value);
+    } catch (cause) {
+      // An event that cannot be serialised ends the subscription, as in tRPC's adapter.
+      this.drop();
+      this.end({ error: cause });
+    }
+  }
+
+  /** Tells the client the subscription is over: its error first when it failed, then `stopped`, once. */
   private end(failure: StreamFailure | undefined): void {
+    if (this.over) return;
+    this.over = true;
     const { connection, id, jsonrpc } = this;
     connection.forget(this);
-    if (failure !== undefined) {
+    if (!this.stopped.signal.aborted) {
       this.stopped.abort();
+      this.observed?.unsubscribe();
+      this.iterator?.return?.().catch((cause: unknown) => connection.report(cause, this.request));
+    }
+    this.wake?.(STOPPED);
+    if (failure !== undefined) {
       connection.fail(id, jsonrpc, failure.error, this.request);
-      return;
+      // A failure before the stream started (the procedure threw) is the whole answer.
+      if (!this.started) return;
     }
     connection.respond({ id, jsonrpc, result: { type: "stopped" } });
   }
@@ -152,14 +228,9 @@ export class Subscription implements StreamListener<unknown>, Paced {
   }
 }
 
-/** Hands `iterator`'s values to `listener` until it ends or `signal` aborts; rejects with its failure. */
-async function pull(iterator: AsyncIterator<unknown>, signal: AbortSignal, listener: StreamListener<unknown>): Promise<void> {
-  const stopped = new Promise<undefined>((resolve) => signal.addEventListener("abort", () => resolve(undefined), { once: true }));
-  while (!signal.aborted) {
-    const next = await Promise.race([iterator.next(), stopped]);
-    if (next === undefined || next.done === true) return;
-    listener.onValue(next.value);
-  }
+/** Whether `cause` is how a cancelled operation rejects (a DOM `AbortError`), as tRPC tells it. */
+function isAbortError(cause: unknown): boolean {
+  return typeof cause === "object" && cause !== null && (cause as { name?: unknown }).name === "AbortError";
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

@@ -6,7 +6,7 @@ import { tracked } from "@trpc/server";
 import superjson from "superjson";
 import { describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
-import { at, errorOf, isObject, RawClient, request, resultOf, startServer } from "../testing/transport-harness.js";
+import { at, errorOf, isObject, RawClient, request, resultOf, startServer } from "./testing/transport-harness.js";
 
 describe("applyWsTransport, frame by frame", () => {
   it("answers each request of a batch", async () => {

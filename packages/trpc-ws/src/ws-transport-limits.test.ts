@@ -5,7 +5,7 @@
  */
 import { tracked } from "@trpc/server";
 import { describe, expect, it, vi } from "vitest";
-import { at, errorOf, isObject, RawClient, request, resultOf, startServer } from "../testing/transport-harness.js";
+import { at, errorOf, isObject, RawClient, request, resultOf, startServer } from "./testing/transport-harness.js";
 
 describe("applyWsTransport's limits", () => {
   it("runs the first 20 requests of a frame and answers each one past them with the batch limit's error, keeping the connection", async () => {

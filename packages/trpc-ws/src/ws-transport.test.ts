@@ -5,7 +5,7 @@
 import { tracked } from "@trpc/server";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it, vi } from "vitest";
-import { at, connectClient, isObject, type Note, RawClient, request, resultOf, startServer, type TestRouter } from "../testing/transport-harness.js";
+import { at, connectClient, errorOf, isObject, type Note, RawClient, request, resultOf, startServer, type TestRouter } from "./testing/transport-harness.js";
 
 describe("applyWsTransport with @trpc/client's wsLink", () => {
   it("answers queries and mutations with Dates intact, and a failing mutation with its code, reported to onError", async () => {
@@ -108,7 +108,7 @@ describe("applyWsTransport's connections", () => {
     expect(server.errors).toEqual([]);
   });
 
-  it("reports an event that cannot be serialised to onError instead of throwing into the producer", async () => {
+  it("ends a subscription whose event cannot be serialised, as tRPC does: its error, then stopped, and nothing thrown into the producer", async () => {
     const server = await startServer();
     const raw = await RawClient.open(server.url);
     raw.send(request(1, "subscription", "notes"));
@@ -121,7 +121,10 @@ describe("applyWsTransport's connections", () => {
     };
     expect(() => server.feed.emit(tracked("bad", unserialisable))).not.toThrow();
     expect(server.errors).toMatchObject([{ type: "subscription", path: "notes", error: { message: "no date today" } }]);
+    expect(await raw.waitFor(errorOf(1))).toMatchObject({ id: 1, error: { json: { data: { code: "INTERNAL_SERVER_ERROR" } } } });
+    await raw.waitFor(resultOf(1, "stopped"));
+    expect(server.feed.streams.size).toBe(0);
     server.feed.emit(tracked("good", { text: "good", at }));
-    expect(await raw.waitFor(resultOf(1, "data"))).toMatchObject({ result: { id: "good" } });
+    expect(raw.received.filter(resultOf(1, "data"))).toEqual([]);
   });
 });

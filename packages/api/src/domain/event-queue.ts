@@ -41,9 +41,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T>, PushStream<T> {
     this.close();
   }
 
-  /** Delivers `value` to the consumer, or buffers it until the consumer asks. */
+  /**
+   * Delivers `value` to the consumer, or buffers it until the consumer asks. The value is frozen
+   * first: every reader of a room gets the same object, and a transport may serialise it once for
+   * all of them only if it cannot change (`@chat/trpc-ws` shares frames of frozen values only).
+   */
   readonly push = (value: T): void => {
     if (this.done) return;
+    if (typeof value === "object" && value !== null && !Object.isFrozen(value)) Object.freeze(value);
     if (this.listener !== null) {
       this.listener.onValue(value);
       return;

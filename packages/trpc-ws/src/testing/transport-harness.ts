@@ -1,17 +1,17 @@
 /**
- * What the transport's tests share: a small router served by `applyWsTransport` on a real port,
+ * What the transport's tests share: a small router served by `applyWSSHandler` on a real port,
  * a typed `@trpc/client` of it, and a plain `ws` client that keeps every frame it receives.
  */
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
-import { EventQueue } from "@chat/api";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import { initTRPC, tracked, type TrackedEnvelope, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { onTestFinished } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
-import { applyWsTransport, type TransportError, type WsTransport, type WsTransportOptions } from "../transport/ws-transport.js";
+import type { StreamListener } from "../push-stream.js";
+import { applyWSSHandler, type TransportErrorInfo, type TransportOptions, type WsTransport } from "../ws-transport.js";
 
 /** A connection's context: its socket, and the code it closed with once `onClose` has told it. */
 export interface TestContext {
@@ -25,26 +25,54 @@ export interface Note {
   at: Date;
 }
 
-/** A broker in miniature: each subscription opens a queue, and `emit` pushes to every open one. */
-export class Feed<T> {
-  readonly streams = new Set<EventQueue<T>>();
+/** One stream of a `Feed`: a push stream that fails if it is ever pulled, since the transport must push to it. */
+class FeedStream<T> implements AsyncIterableIterator<T> {
+  listener: StreamListener<T> | null = null;
 
-  /** A new stream of this feed's events, which fails if it is ever pulled: the transport must push to it. */
-  open(): EventQueue<T> {
-    const queue: EventQueue<T> = new EventQueue<T>(() => this.streams.delete(queue));
-    queue.next = () => Promise.reject(new Error("a push stream was pulled"));
-    this.streams.add(queue);
-    return queue;
+  constructor(private readonly onReturn: () => void) {}
+
+  listen(listener: StreamListener<T>): void {
+    this.listener = listener;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return Promise.reject(new Error("a push stream was pulled"));
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.onReturn();
+    this.listener?.onEnd();
+    this.listener = null;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+/** A broker in miniature: each subscription opens a stream, and `emit` pushes to every open one. */
+export class Feed<T> {
+  readonly streams = new Set<FeedStream<T>>();
+
+  /** A new stream of this feed's events. */
+  open(): AsyncIterableIterator<T> {
+    const stream: FeedStream<T> = new FeedStream<T>(() => this.streams.delete(stream));
+    this.streams.add(stream);
+    return stream;
   }
 
   /** Pushes `value` to every open stream, synchronously, as a broker's fan-out does. */
   emit(value: T): void {
-    for (const stream of [...this.streams]) stream.push(value);
+    for (const stream of [...this.streams]) stream.listener?.onValue(value);
   }
 
   /** Fails every open stream with `error`, as a broker whose store went away does. */
   fail(error: unknown): void {
-    for (const stream of [...this.streams]) stream.fail(error);
+    for (const stream of [...this.streams]) {
+      this.streams.delete(stream);
+      stream.listener?.onEnd({ error });
+    }
   }
 }
 
@@ -96,7 +124,7 @@ export interface TestServer {
   feed: Feed<TrackedEnvelope<Note>>;
   /** Each connection's context, in the order they opened. */
   connections: TestContext[];
-  errors: TransportError<TestContext>[];
+  errors: TransportErrorInfo<TestRouter>[];
   /** Every connection found to be a slow consumer, by why. */
   slowConsumers: { reason: string }[];
   /** How many `waits` generators ran their `finally`. */
@@ -106,7 +134,7 @@ export interface TestServer {
 /** Serves the test router on a fresh port; the server and every connection are closed after the test. */
 export async function startServer(
   keepAlive = { pingMs: 60_000, pongWaitMs: 60_000 },
-  backpressure: Partial<WsTransportOptions<TestRouter>["backpressure"]> = {},
+  backpressure: TransportOptions<TestRouter>["backpressure"] = {},
 ): Promise<TestServer> {
   const wss = new WebSocketServer({ port: 0 });
   onTestFinished(async () => {
@@ -117,23 +145,25 @@ export async function startServer(
   const feed = new Feed<TrackedEnvelope<Note>>();
   const pulled = { ended: 0 };
   const connections: TestServer["connections"] = [];
-  const errors: TransportError<TestContext>[] = [];
+  const errors: TransportErrorInfo<TestRouter>[] = [];
   const slowConsumers: { reason: string }[] = [];
-  const transport = applyWsTransport(wss, {
+  const transport = applyWSSHandler({
+    wss,
     router: createTestRouter(feed, pulled),
-    createContext: ({ ws }) => {
-      const context: TestContext = { ws, closedWith: null };
+    createContext: ({ res }) => {
+      const context: TestContext = { ws: res, closedWith: null };
       connections.push(context);
       return context;
     },
-    onClose: (context, code) => {
-      context.closedWith = code;
+    onClose: ({ ctx, code }) => {
+      if (ctx !== undefined) ctx.closedWith = code;
     },
     onError: (report) => errors.push(report),
     // By default far beyond any test, so heartbeats never interleave with the frames checked.
-    keepAlive,
+    keepAlive: { enabled: true, ...keepAlive },
     backpressure: { maxBytes: 1 << 30, drainMs: 60_000, onSlowConsumer: ({ reason }) => slowConsumers.push({ reason }), ...backpressure },
-    batchLimit: { max: 20, error: () => new TRPCError({ code: "TOO_MANY_REQUESTS", message: "too many requests in one frame" }) },
+    requestsPerFrame: { max: 20, error: () => new TRPCError({ code: "TOO_MANY_REQUESTS", message: "too many requests in one frame" }) },
+    maxIdLength: 64,
   });
   return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, slowConsumers, pulled };
 }
