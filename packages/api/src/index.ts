@@ -13,7 +13,6 @@ export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOption
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
-export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./domain/push-stream.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionCounts, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export { type RateLimitOptions, TokenBucket } from "./domain/rate-limit.js";

@@ -7,7 +7,7 @@
  * push is pushed through. Classes rather than closures: there is one of these per subscriber.
  */
 import { type TrackedEnvelope, tracked } from "@trpc/server";
-import { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./domain/push-stream.js";
+import { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "@chat/trpc-ws/push-stream";
 
 /** A stream's items and failure as another's; what `mapStream` returns. */
 export type MappedStream<T> = AsyncIterableIterator<T> & Partial<PushStream<T>>;

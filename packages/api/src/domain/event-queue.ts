@@ -1,4 +1,4 @@
-import type { PushStream, StreamFailure, StreamListener } from "./push-stream.js";
+import type { PushStream, StreamFailure, StreamListener } from "@chat/trpc-ws/push-stream";
 
 /**
  * A single-consumer async queue: producers `push()` synchronously, one `for await` drains it,
