@@ -17,7 +17,7 @@ const NOTHING = Symbol("nothing");
  *
  * Only an event that cannot change is shared: a primitive, or an object its producer froze
  * (`Object.freeze`, all the way down; the brokers freeze their messages). For those, it
- * remembers the last event: a broker hands every subscriber of a room the same event, one after
+ * remembers the last event until the end of the turn: a broker hands every subscriber of a room the same event, one after
  * another within one call, so all but the first reuse its text, and those with an envelope seen
  * before reuse the bytes. Any other value is serialised for each frame, so an object changed and
  * yielded again is sent as it is now, never as it was. The bytes must not be changed either,
@@ -28,6 +28,15 @@ export function createEventFrames(transformer: TRPCCombinedDataTransformer): (en
   let lastId: unknown;
   let tail = "";
   const frames = new Map<string, Buffer>();
+  // A fan-out happens within one turn: the event is forgotten at its end, so that nothing sent
+  // stays reachable from here once every reader has it.
+  let forgetting = false;
+  const forget = (): void => {
+    forgetting = false;
+    lastData = NOTHING;
+    lastId = undefined;
+    frames.clear();
+  };
   const tailOf = (tracked: boolean, id: unknown, data: unknown): string => {
     const json = JSON.stringify(transformer.output.serialize(tracked ? { id, data } : data));
     // `JSON.stringify` leaves out a key whose value is `undefined`: so does tRPC's adapter.
@@ -44,6 +53,10 @@ export function createEventFrames(transformer: TRPCCombinedDataTransformer): (en
       lastData = data;
       lastId = id;
       frames.clear();
+      if (!forgetting) {
+        forgetting = true;
+        setImmediate(forget);
+      }
     }
     let frame = frames.get(envelope);
     if (frame === undefined) {

@@ -166,17 +166,25 @@ export class Subscription implements StreamListener<unknown>, Paced {
 
   /** Pulls the iterator until it is done or the subscription stops; rejects with its failure. */
   private async pull(iterator: AsyncIterator<unknown>): Promise<void> {
-    while (!this.stopped.signal.aborted) {
-      // A promise per wait, woken by `stop`: racing every `next()` against one long-lived promise
-      // would leave a reaction on it per event, keeping every event sent reachable until the end.
-      const next = await new Promise<IteratorResult<unknown> | typeof STOPPED>((resolve, reject) => {
-        this.wake = resolve;
-        iterator.next().then(resolve, reject);
-      });
-      this.wake = null;
-      if (next === STOPPED || next.done === true) return;
-      this.onValue(next.value);
-    }
+    while (!this.stopped.signal.aborted && (await this.step(iterator)));
+  }
+
+  /**
+   * Waits for the next event and sends it; false once the stream is done or the subscription
+   * stopped. A function of its own, so that no frame holds the event sent while the next one is
+   * awaited (tRPC #6156).
+   */
+  private async step(iterator: AsyncIterator<unknown>): Promise<boolean> {
+    // A promise per wait, woken by `stop`: racing every `next()` against one long-lived promise
+    // would leave a reaction on it per event, keeping every event sent reachable until the end.
+    const next = await new Promise<IteratorResult<unknown> | typeof STOPPED>((resolve, reject) => {
+      this.wake = resolve;
+      iterator.next().then(resolve, reject);
+    });
+    this.wake = null;
+    if (next === STOPPED || next.done === true) return false;
+    this.onValue(next.value);
+    return true;
   }
 
   private observe(stream: Observable<unknown, unknown>): void {

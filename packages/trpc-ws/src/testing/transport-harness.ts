@@ -2,7 +2,7 @@
  * What the transport's tests share: a small router served by `applyWSSHandler` on a real port,
  * a typed `@trpc/client` of it, and a plain `ws` client that keeps every frame it receives.
  */
-import { once } from "node:events";
+import { EventEmitter, on, once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import { initTRPC, tracked, type TrackedEnvelope, TRPCError } from "@trpc/server";
@@ -81,7 +81,7 @@ const aborted = (signal: AbortSignal): Promise<void> =>
   signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
 /** The small router under test: a query, two mutations, and pushed and pulled subscriptions. */
-function createTestRouter(feed: Feed<TrackedEnvelope<Note>>, pulled: { ended: number }) {
+function createTestRouter(feed: Feed<TrackedEnvelope<Note>>, pulled: { ended: number }, echoes: EventEmitter) {
   const t = initTRPC.context<TestContext>().create({ transformer: superjson });
   return t.router({
     greet: t.procedure.input(z.object({ name: z.string(), at: z.date() })).query(({ input }) => ({ greeting: `hello ${input.name}`, at: input.at })),
@@ -96,6 +96,8 @@ function createTestRouter(feed: Feed<TrackedEnvelope<Note>>, pulled: { ended: nu
       throw new TRPCError({ code: "CONFLICT", message: "already claimed" });
     }),
     notes: t.procedure.subscription(() => feed.open()),
+    // What `echoes` emits, pulled as tRPC's own tests do (each event is the array of the emit's arguments).
+    echoes: t.procedure.subscription(({ signal }) => on(echoes, "data", { signal }) as AsyncIterableIterator<[Note]>),
     count: t.procedure.input(z.object({ to: z.number(), lastEventId: z.string().nullish() })).subscription(async function* ({ input }) {
       for (let n = Number(input.lastEventId ?? 0) + 1; n <= input.to; n++) yield tracked(String(n), { n });
     }),
@@ -122,6 +124,8 @@ export interface TestServer {
   url: string;
   transport: WsTransport;
   feed: Feed<TrackedEnvelope<Note>>;
+  /** Emits what the `echoes` subscriptions pull. */
+  echoes: EventEmitter;
   /** Each connection's context, in the order they opened. */
   connections: TestContext[];
   errors: TransportErrorInfo<TestRouter>[];
@@ -144,12 +148,13 @@ export async function startServer(
   await once(wss, "listening");
   const feed = new Feed<TrackedEnvelope<Note>>();
   const pulled = { ended: 0 };
+  const echoes = new EventEmitter();
   const connections: TestServer["connections"] = [];
   const errors: TransportErrorInfo<TestRouter>[] = [];
   const slowConsumers: { reason: string }[] = [];
   const transport = applyWSSHandler({
     wss,
-    router: createTestRouter(feed, pulled),
+    router: createTestRouter(feed, pulled, echoes),
     createContext: ({ res }) => {
       const context: TestContext = { ws: res, closedWith: null };
       connections.push(context);
@@ -165,7 +170,7 @@ export async function startServer(
     requestsPerFrame: { max: 20, error: () => new TRPCError({ code: "TOO_MANY_REQUESTS", message: "too many requests in one frame" }) },
     maxIdLength: 64,
   });
-  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, connections, errors, slowConsumers, pulled };
+  return { url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, transport, feed, echoes, connections, errors, slowConsumers, pulled };
 }
 
 /** A typed tRPC client of `server`, closed after the test. */
