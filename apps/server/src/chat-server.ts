@@ -1,41 +1,28 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
-import { AddressBudgets, appRouter, type ChatBroker, type ChatContext, type Clock, createContextFactory, systemClock, REQUEST_ID_MAX_LENGTH } from "@chat/api";
-import { applyWSSHandler } from "@chat/trpc-ws";
-import { WebSocketServer } from "ws";
+import { appRouter, type ChatBroker, type Clock, systemClock } from "@chat/api";
 import { createBroker } from "./broker-from-config.js";
-import { addressKey, clientAddress, trustedProxies } from "./client-address.js";
+import { serveChat } from "./chat-transport.js";
+import { trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { openFileLimit, socketsPerAddressDefault } from "./fd-limit.js";
-import { guardHttp, httpTimeouts, refuseSocket } from "./http-guard.js";
+import { guardHttp, httpTimeouts } from "./http-guard.js";
+import { httpRoutes } from "./http-routes.js";
+import { listen } from "./listen.js";
 import type { Logger } from "./logger.js";
-import { METRICS_PATH, MetricsEndpoint, metricsEnabled } from "./metrics-endpoint.js";
+import { MetricsEndpoint, metricsEnabled } from "./metrics-endpoint.js";
 import { ServerMetrics } from "./metrics.js";
 import { originsFor } from "./origin.js";
+import { addressBudgetsFrom, sessionFactory } from "./session-factory.js";
 import { shutdown } from "./shutdown.js";
-import { createStaticHandler } from "./static-files.js";
 import { transportPolicy } from "./transport-policy.js";
-import { pathOf, UpgradeGate } from "./upgrade-gate.js";
+import { UpgradeGate } from "./upgrade-gate.js";
+import { upgradeHandler } from "./upgrade-handler.js";
+import { createWebSocketServer } from "./websocket-server.js";
 
-/** Largest accepted frame; a bigger one closes its connection with 1009. */
-export const MAX_FRAME_BYTES = 64 * 1024;
-/**
- * Most frames one message may arrive in; past it the connection is closed with 1008 (`ws`'s
- * code for it). Browsers never fragment what they send, and libraries that do use fragments of
- * kilobytes, so a 64 KiB message needs a handful; 256 still allows 256-byte fragments. `ws`'s
- * default (16,384) would let one message of 1-byte fragments cost 16,384 buffers.
- */
-export const MAX_FRAGMENTS = 256;
-/**
- * Most unparsed TCP chunks `ws` holds for one connection while a frame is incomplete; past it,
- * 1008. A sender with Nagle's algorithm never sends tiny segments while data is waiting, so a
- * full 64 KiB frame arrives in well under a hundred chunks; 1,024 leaves room for slow links
- * and still stops a client that trickles a frame a byte at a time to make the server keep one
- * buffer object per byte (`ws`'s default allows 262,144).
- */
-export const MAX_BUFFERED_CHUNKS = 1024;
+// The package's index exports it from here.
+export { MAX_FRAME_BYTES } from "./websocket-server.js";
 
 /** What a server is built from. */
 export interface ChatServerOptions {
@@ -75,18 +62,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     ? new ServerMetrics({ redis: options.broker === undefined && config.REDIS_URL !== undefined, procedures: Object.keys(appRouter._def.procedures) })
     : null;
   const broker = options.broker ?? createBroker(config, { clock, logger, onRedisCall: metrics?.redisCall });
-  const startedAt = clock.now();
-  const serveStatic = createStaticHandler(options.staticDir);
   const trusted = trustedProxies(config.TRUST_PROXY);
-  const addressBudgets = new AddressBudgets(clock, {
-    rates: {
-      connect: { burst: config.ADDRESS_CONNECT_RATE_BURST, perSecond: config.ADDRESS_CONNECT_RATE_PER_SEC },
-      join: { burst: config.ADDRESS_JOIN_RATE_BURST, perSecond: config.ADDRESS_JOIN_RATE_PER_SEC },
-      send: { burst: config.ADDRESS_SEND_RATE_BURST, perSecond: config.ADDRESS_SEND_RATE_PER_SEC },
-      typing: { burst: config.ADDRESS_TYPING_RATE_BURST, perSecond: config.ADDRESS_TYPING_RATE_PER_SEC },
-      createRoom: { burst: config.ADDRESS_ROOM_RATE_BURST, perSecond: config.ADDRESS_ROOM_RATE_PER_SEC },
-    },
-  });
+  const addressBudgets = addressBudgetsFrom(config, clock);
   let draining = false;
   let origins: ReadonlySet<string> = new Set();
   const gate = new UpgradeGate({
@@ -97,70 +74,20 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     draining: () => draining,
   });
 
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_FRAME_BYTES,
-    maxFragments: MAX_FRAGMENTS,
-    maxBufferedChunks: MAX_BUFFERED_CHUNKS,
-    // Compression lets a small frame inflate to a large message and costs memory per socket.
-    perMessageDeflate: false,
-  });
-  const createSessionContext = createContextFactory({
-    broker,
-    clock,
-    sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
-    leaveGraceMs: config.LEAVE_GRACE_MS,
-    addressBudgets,
-    counts: metrics?.counts,
-    onBackgroundError: (error, session) => logger.error("background_failed", { connectionId: session?.id, error }),
-  });
-  // What each connection may do: one object for all of them.
-  const connectionLimits = {
-    joinRate: { burst: config.JOIN_RATE_BURST, perSecond: config.JOIN_RATE_PER_SEC },
-    typingRate: { burst: config.TYPING_RATE_BURST, perSecond: config.TYPING_RATE_PER_SEC },
-    subscribeRate: { burst: config.SUBSCRIBE_RATE_BURST, perSecond: config.SUBSCRIBE_RATE_PER_SEC },
-    maxRooms: config.MAX_ROOMS_PER_CONNECTION,
-    maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-  };
-  const policy = transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects });
-
-  const transport = applyWSSHandler({
+  const wss = createWebSocketServer();
+  const transport = serveChat({
     wss,
-    router: appRouter,
-    // tRPC's heartbeat is a "PING" text message that a client answers with any message
-    // ("PONG"); a connection quiet for the interval that then stays quiet for the timeout is
-    // terminated, which ends its subscriptions and starts its rooms' leave grace.
-    keepAlive: { enabled: true, pingMs: config.HEARTBEAT_INTERVAL_MS, pongWaitMs: config.HEARTBEAT_TIMEOUT_MS },
-    createContext: ({ req, res }): ChatContext => {
-      const ip = clientAddress(req, trusted);
-      const context = createSessionContext({ limits: connectionLimits, address: addressKey(ip) });
-      policy.opened(context, res);
-      logger.info("connect", { connectionId: context.session.id, ip });
-      return context;
-    },
-    onClose: ({ ctx, code }) => {
-      if (ctx === undefined) return;
-      logger.info("close", { connectionId: ctx.session.id, code });
-      // Starts the leave grace of the connection's rooms.
-      ctx.close();
-    },
-    onError: (report) => {
-      if (!report.fromSocket) metrics?.counts.replyError(report.path, report.error.code);
-      policy.onError(report);
-    },
-    backpressure: policy.backpressure,
-    requestsPerFrame: policy.requestsPerFrame,
-    maxIdLength: REQUEST_ID_MAX_LENGTH,
+    config,
+    logger,
+    trustedProxies: trusted,
+    newSession: sessionFactory({ config, broker, clock, logger, addressBudgets, counts: metrics?.counts }),
+    policy: transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects }),
+    counts: metrics?.counts,
   });
 
-  const http = createServer(httpTimeouts(config.HTTP_TIMEOUT_MS), (req, res) => {
-    route(req, res).catch((error: unknown) => {
-      logger.error("http_failed", { url: req.url, error });
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  });
-
+  const metricsEndpoint = new MetricsEndpoint(config, metrics, logger);
+  const routes = httpRoutes({ staticDir: options.staticDir, broker, clock, logger, metricsEndpoint, connections: () => wss.clients.size, draining: () => draining });
+  const http = createServer(httpTimeouts(config.HTTP_TIMEOUT_MS), routes);
   const httpGuard = guardHttp(http, {
     maxSockets: config.MAX_HTTP_CONNECTIONS,
     maxSocketsPerAddress: config.MAX_HTTP_CONNECTIONS_PER_IP ?? socketsPerAddressDefault(openFileLimit()),
@@ -169,59 +96,12 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     logger,
   });
   metrics?.watch({ transport, broker, http: httpGuard });
-  const metricsEndpoint = new MetricsEndpoint(config, metrics, logger);
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (pathOf(req) === METRICS_PATH) return metricsEndpoint.servePublic(req, res);
-    // Everything served here is read-only.
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" }).end("Method Not Allowed\n");
-      return;
-    }
-    if (pathOf(req) === "/healthz") {
-      const stats = broker.stats();
-      const health = broker.health();
-      const body = JSON.stringify({
-        // While draining, or while the broker cannot serve (Redis unreachable), 503 tells a load
-        // balancer to send new clients elsewhere; draining wins, as it will not pass.
-        status: draining ? "shutting_down" : health.ok ? "ok" : "unavailable",
-        ...(health.ok ? {} : { reason: health.reason }),
-        uptimeSeconds: Math.round((clock.now() - startedAt) / 1000),
-        connections: wss.clients.size,
-        rooms: stats.rooms,
-      });
-      const status = draining || !health.ok ? 503 : 200;
-      res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" }).end(body);
-      return;
-    }
-    await serveStatic(req, res);
-  }
-
-  http.on("upgrade", (req, socket, head) => {
-    socket.on("error", destroySocket);
-    const verdict = gate.admit(req);
-    if (!("slot" in verdict)) {
-      if (verdict.reason !== undefined) logger.warn(verdict.reason.event, verdict.reason.fields);
-      refuseSocket(socket, verdict.status, verdict.retryAfterSeconds);
-      return;
-    }
-    // The slot is held from the handshake until the TCP connection is gone, however it ends.
-    socket.once("close", verdict.slot.release);
-    // The transport listens for each socket's errors, and reports them (`fromSocket`).
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
-  });
-
+  http.on("upgrade", upgradeHandler(gate, wss, logger));
 
   let metricsUrl: string | null;
   try {
     metricsUrl = await metricsEndpoint.listen();
-    await new Promise<void>((resolve, reject) => {
-      http.once("error", reject);
-      http.listen(config.PORT, config.HOST, () => {
-        http.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(http, config.PORT, config.HOST);
   } catch (error) {
     // A broker made here is ours to release: a Redis one's connections would keep the process alive.
     if (options.broker === undefined) await broker.close();
@@ -248,12 +128,4 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
       return (closing ??= shutdown({ http, wss, transport, broker, logger }).then(() => metricsEndpoint.close()));
     },
   };
-}
-
-/**
- * A socket's `error` listener. Not a closure: one made in the upgrade handler would keep that
- * handler's variables, the request among them, alive as long as the socket.
- */
-function destroySocket(this: Duplex): void {
-  this.destroy();
 }

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.js";
 import { httpTimeouts } from "./http-guard.js";
+import { listen } from "./listen.js";
 import type { Logger } from "./logger.js";
 import type { ServerMetrics } from "./metrics.js";
 import { pathOf } from "./upgrade-gate.js";
@@ -53,13 +54,7 @@ export class MetricsEndpoint {
       else this.serve(req, res).catch((error: unknown) => this.failed(res, error));
     });
     server.maxConnections = MAX_METRICS_SOCKETS;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, this.config.METRICS_HOST, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    await listen(server, port, this.config.METRICS_HOST);
     server.on("error", (error) => this.logger.error("metrics_server_error", { error }));
     this.#server = server;
     const address = server.address() as AddressInfo;
