@@ -9,7 +9,7 @@
  * (needs redis-server on the PATH; starts its own on a free port).
  */
 import { Redis } from "ioredis";
-import { startRedisServer } from "../../packages/api/src/testing/redis-server.js";
+import { startRedisServer } from "../../packages/redis-broker/src/testing/redis-server.js";
 import { quantile } from "./stats.js";
 
 const rooms = Number(process.argv[2] ?? 1000);

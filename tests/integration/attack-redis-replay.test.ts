@@ -6,7 +6,7 @@
  * honest sends on node B. Now a start reads only the replay window (101 entries), the starts of
  * one room in one turn share that read, and a start that cannot read in time gives up.
  */
-import { RedisBroker } from "@chat/api";
+import { RedisBroker } from "@chat/redis-broker";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, sleep, uniqueRoomId, waitFor } from "../fixtures/helpers.js";

@@ -1,5 +1,6 @@
 /**
- * `@chat/api`, the server side: the router, the per-connection context, and the brokers.
+ * `@chat/api`, the server side: the router, the per-connection context, the domain and the
+ * in-memory broker (the Redis broker is `@chat/redis-broker`).
  * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
  */
 export { appRouter, type AppRouter } from "./router.js";
@@ -12,10 +13,10 @@ export { REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
+export { messageBytes } from "./domain/message-size.js";
+export { compareRooms } from "./domain/room-directory.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
 export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./domain/push-stream.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionCounts, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export { type RateLimitOptions, TokenBucket } from "./domain/rate-limit.js";
-export { RedisBroker } from "./redis/redis-broker.js";
-export type { BrokerLogger, RedisBrokerOptions } from "./redis/redis-broker-options.js";

@@ -4,7 +4,7 @@
  * the confirmation: only from then on does the channel carry everything the room announces.
  */
 import type { Redis } from "ioredis";
-import type { RoomId } from "../schema.js";
+import type { RoomId } from "@chat/api/schema";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** The room channels of one subscriber connection. */

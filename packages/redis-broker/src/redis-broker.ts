@@ -9,10 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
-import type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "../domain/broker.js";
-import { type Clock, systemClock } from "../domain/clock.js";
-import { compareRooms } from "../domain/room-directory.js";
-import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "../schema.js";
+import { type BrokerHealth, type BrokerStats, type ChatBroker, type Clock, compareRooms, type MessageDraft, type PublishOptions, systemClock } from "@chat/api";
+import { type ChatMessage, CLIENT_MESSAGE_ID_TTL_MS, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "@chat/api/schema";
 import { CommandHealth } from "./command-health.js";
 import { bodyOf, decodeIdAndBody, decodeMessage, encodeBody } from "./message-codec.js";
 import { NodeLease } from "./node-lease.js";

@@ -5,8 +5,8 @@
  * each message stream has a cursor (the newest sequence it has), each presence stream a version,
  * and a stream whose starting point is still being read keeps what arrives meanwhile until it is.
  */
-import type { EventQueue } from "../domain/event-queue.js";
-import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
+import type { EventQueue } from "@chat/api";
+import type { ChatMessage, PresenceEvent, RoomId } from "@chat/api/schema";
 import { decodeIdAndBody, parsePosition } from "./message-codec.js";
 import { headSeq, noticeFor, resume, type SequencedMessage, type StreamWindow } from "./stream-window.js";
 

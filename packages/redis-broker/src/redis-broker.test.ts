@@ -7,8 +7,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe } from "vitest";
-import { describeBrokerContract } from "../testing/broker-contract.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../testing/redis-server.js";
+import { describeBrokerContract } from "@chat/api/testing";
+import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 
 describe.skipIf(redisServerPath === null)("RedisBroker", () => {

@@ -4,7 +4,7 @@
  * the caller gets `UNAVAILABLE` (SERVICE_UNAVAILABLE) and a sentence. Any other error Redis
  * replies with is a bug on our side and stays what it is, for the log.
  */
-import { ChatError } from "../domain/errors.js";
+import { ChatError } from "@chat/api";
 
 /** How long a client is told to wait before retrying a call refused because Redis is away. */
 export const UNAVAILABLE_RETRY_MS = 1000;

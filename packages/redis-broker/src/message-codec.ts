@@ -4,8 +4,8 @@
  * Ids are stream ids `<epoch>-<seq>`: the epoch names the dataset, the sequence is shared by all
  * rooms.
  */
-import type { MessageDraft } from "../domain/broker.js";
-import type { ChatMessage, RoomId } from "../schema.js";
+import type { MessageDraft } from "@chat/api";
+import type { ChatMessage, RoomId } from "@chat/api/schema";
 import type { SequencedMessage } from "./stream-window.js";
 
 /** The stored body: short keys, because every message is kept up to a history's worth per room. */

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { messageBytes } from "../domain/message-size.js";
-import type { ChatMessage } from "../schema.js";
-import { draft, read } from "../testing/broker-harness.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../testing/redis-server.js";
+import { messageBytes } from "@chat/api";
+import type { ChatMessage } from "@chat/api/schema";
+import { draft, read } from "@chat/api/testing";
+import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 import type { RedisBrokerOptions } from "./redis-broker-options.js";
 

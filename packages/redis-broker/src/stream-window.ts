@@ -5,8 +5,8 @@
  * whose position is the floor. A reader at or after the floor continues exactly; one before it
  * missed more than it may be replayed, or more than the room retains, and gets a gap notice first.
  */
-import { gapNotice } from "../domain/gap-notice.js";
-import type { ChatMessage, RoomId } from "../schema.js";
+import { gapNotice } from "@chat/api";
+import type { ChatMessage, RoomId } from "@chat/api/schema";
 import { formatPosition, parsePosition } from "./message-codec.js";
 
 /** A message with its sequence number, which orders and deduplicates it. */

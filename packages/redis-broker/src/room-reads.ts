@@ -6,7 +6,7 @@
  * history, 1,001 entries of 8 KB each).
  */
 import type { Redis } from "ioredis";
-import type { RoomId } from "../schema.js";
+import type { RoomId } from "@chat/api/schema";
 import { decodeEntry, formatPosition, parsePosition } from "./message-codec.js";
 import type { CallRunner } from "./redis-errors.js";
 import type { RedisKeys } from "./redis-keys.js";

@@ -1,4 +1,4 @@
-import type { Clock } from "../domain/clock.js";
+import type { Clock } from "@chat/api";
 
 /** Where a broker reports what happened to its connection, one event name and facts per line (the server passes its logger). */
 export interface BrokerLogger {

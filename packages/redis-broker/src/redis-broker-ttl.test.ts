@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { draft } from "../testing/broker-harness.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../testing/redis-server.js";
+import { draft } from "@chat/api/testing";
+import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 import type { RedisBrokerOptions } from "./redis-broker-options.js";
 import { RedisKeys } from "./redis-keys.js";

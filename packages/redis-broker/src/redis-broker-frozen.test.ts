@@ -6,9 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ChatError } from "../domain/errors.js";
-import { draft, read } from "../testing/broker-harness.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../testing/redis-server.js";
+import { ChatError } from "@chat/api";
+import { draft, read } from "@chat/api/testing";
+import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 
 /** Liveness bound for a wait that spans a command timeout (2 s) and the start deadline (5 s). */

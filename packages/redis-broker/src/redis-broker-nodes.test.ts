@@ -6,11 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { MessageDraft } from "../domain/broker.js";
-import { ChatError } from "../domain/errors.js";
-import type { ChatMessage, PresenceEvent } from "../schema.js";
-import { read, readUntilText, textsOf } from "../testing/broker-harness.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../testing/redis-server.js";
+import { ChatError, type MessageDraft } from "@chat/api";
+import type { ChatMessage, PresenceEvent } from "@chat/api/schema";
+import { read, readUntilText, textsOf } from "@chat/api/testing";
+import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 import type { RedisBrokerOptions } from "./redis-broker-options.js";
 

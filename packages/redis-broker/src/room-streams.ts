@@ -7,10 +7,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
-import type { Clock } from "../domain/clock.js";
-import { EventQueue } from "../domain/event-queue.js";
-import { messageBytes } from "../domain/message-size.js";
-import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
+import { type Clock, EventQueue, messageBytes } from "@chat/api";
+import type { ChatMessage, PresenceEvent, RoomId } from "@chat/api/schema";
 import { ChannelSubscriptions } from "./channel-subscriptions.js";
 import { latch } from "./latch.js";
 import type { BrokerLogger } from "./redis-broker-options.js";

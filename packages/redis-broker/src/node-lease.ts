@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import type { RoomId } from "../schema.js";
+import type { RoomId } from "@chat/api/schema";
 import type { CommandHealth } from "./command-health.js";
 import type { BrokerLogger } from "./redis-broker-options.js";
 import { type CallRunner, isUnavailable, storeUnavailable } from "./redis-errors.js";

@@ -3,7 +3,7 @@
  * docs/scaling.md is the layout the code uses. All live under one prefix, so several chats (or
  * test runs) can share a Redis.
  */
-import type { RoomId } from "../schema.js";
+import type { RoomId } from "@chat/api/schema";
 
 /** What follows the prefix in each key; the Lua scripts build the same keys from these. */
 export const KEY_PARTS = {
