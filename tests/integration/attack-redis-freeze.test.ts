@@ -7,11 +7,11 @@
  * knows to come back, and does.
  */
 import { randomUUID } from "node:crypto";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, RECOVERY_TIMEOUT_MS, startCluster, waitForHealth, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { openRawSocket } from "../fixtures/raw-socket.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** Short, so that a node tends its lease (and PINGs Redis) several times a second. */
 const nodeEnv = { PRESENCE_REFRESH_MS: "200" };

@@ -7,11 +7,11 @@
  * one room in one turn share that read, and a start that cannot read in time gives up.
  */
 import { RedisBroker } from "@chat/redis-broker";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, sleep, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { openTappedSocket } from "../fixtures/raw-socket.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** 2,000 emoji: the longest text a message may have, 8 KB of UTF-8. */
 const LONG_TEXT = "😀".repeat(2000);

@@ -3,10 +3,10 @@
  * on `METRICS_PORT` or behind `METRICS_TOKEN`, with values that move with real traffic.
  */
 import { ManualClock } from "@chat/api";
+import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMessages, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, openRawSocket } from "../fixtures/raw-socket.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../fixtures/redis.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
 
 const TOKEN = "a-metrics-token-of-some-length";

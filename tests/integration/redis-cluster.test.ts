@@ -4,11 +4,11 @@
  */
 import type { ChatMessage } from "@chat/api/client";
 import { JOIN_HISTORY_LIMIT } from "@chat/api/schema";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, sendRounds, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import { collectMessages, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** Messages each of the four senders of the ordering test sends, all at once with the others. */
 const PER_SENDER = 10;

@@ -1,8 +1,9 @@
 /**
  * A real `redis-server` for tests, started on a free loopback port with a temporary folder of its
  * own. Where the binary is missing, Redis suites are skipped with one loud line, except in CI
- * (`CI=true`), where a missing Redis is a failure. One fixture for the broker's unit tests and the
- * cross-process tests in `tests/`, so both start Redis the same way.
+ * (`CI=true`), where a missing Redis is a failure. One fixture for the broker's unit tests and, as
+ * `@chat/redis-broker/testing`, for the cross-process tests in `tests/` and the bench, so all
+ * start Redis the same way.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
