@@ -24,8 +24,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^@chat/api(?!/(client|schema)$)",
-              message: "The web app imports only @chat/api/client and @chat/api/schema.",
+              regex: "^@chat/api(?!/(client|close-codes|schema)$)",
+              message: "The web app imports only @chat/api/client, @chat/api/close-codes and @chat/api/schema.",
             },
             { regex: "^@trpc/server", message: "The web app talks to the server only through @chat/api/client." },
           ],

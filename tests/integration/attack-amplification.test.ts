@@ -3,6 +3,7 @@
  * against the real server process with an honest person chatting beside it. The bound asserted is
  * memory, delivery and life, never time.
  */
+import { FLOOD_CLOSE_CODE } from "@chat/api/close-codes";
 import { describe, expect, it } from "vitest";
 import { clientFrom } from "../fixtures/addresses.js";
 import { measureAttack, rawFrom } from "../fixtures/attack-harness.js";
@@ -94,7 +95,7 @@ describe("re-joins (attack B)", () => {
       return peer;
     });
 
-    expect(outcome.result.closeCode).toBe(1008);
+    expect(outcome.result.closeCode).toBe(FLOOD_CLOSE_CODE);
     const codes = outcome.result.codesOf(Array.from({ length: 20 }, (_, index) => index + 1));
     // The first frame: the join and nine re-joins took the burst of 10; the rest were refused.
     expect(codes.filter((code) => code === "data")).toHaveLength(10);
@@ -124,7 +125,7 @@ describe("listRooms (attack C)", () => {
     expect(outcome.result.first.slice(0, 20).every((code) => code === "data")).toBe(true);
     expect(outcome.result.first.slice(20).every((code) => code === "TOO_MANY_REQUESTS")).toBe(true);
     expect(outcome.result.openAfterFirst).toBe(true);
-    expect(outcome.result.closeCode).toBe(1008);
+    expect(outcome.result.closeCode).toBe(FLOOD_CLOSE_CODE);
     expect(outcome.rssGrowth).toBeLessThan(RSS_BUDGET);
     expect(outcome.honestReceived).toBe(outcome.honestSent);
     expect(outcome.health).toBe(200);

@@ -1,3 +1,4 @@
+import { SHUTDOWN_CLOSE_CODE } from "@chat/api/close-codes";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";
@@ -101,7 +102,7 @@ describe("shutdown under load", () => {
 
     const closeCodes = await within(Promise.all([...chatters.map(({ wire }) => wire.closed), ...knocks.map((wire) => wire.closed)]), "every client to be closed");
     await Promise.all(chatting);
-    expect(new Set(closeCodes)).toEqual(new Set([1001]));
+    expect(new Set(closeCodes)).toEqual(new Set([SHUTDOWN_CLOSE_CODE]));
     for (const { wire } of chatters) expect(wire.reconnectRequested).toBe(true);
     for (const { roomId, received } of chatters) {
       const got = new Set(received.map((message) => message.id));
@@ -130,7 +131,7 @@ describe("shutdown under load", () => {
     expect(await health.json()).toMatchObject({ status: "shutting_down" });
     // The reader catches up within the shutdown's grace: it gets everything, then the close.
     lagging.tcp.resume();
-    expect(await within(lagging.wire.closed, "the lagging reader to be closed")).toBe(1001);
+    expect(await within(lagging.wire.closed, "the lagging reader to be closed")).toBe(SHUTDOWN_CLOSE_CODE);
     await closing;
     expect(lagging.received.filter((message) => message.data.kind === "user").map((message) => message.id)).toEqual(sent);
   });

@@ -4,6 +4,7 @@
  */
 import { ManualClock } from "@chat/api";
 import type { ChatClient, ConnectionStatus } from "@chat/api/client";
+import { FLOOD_CLOSE_CODE } from "@chat/api/close-codes";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Collected, collectMessages, collectPresence, texts, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, openRawSocket, type RawSocket } from "../fixtures/raw-socket.js";
@@ -176,7 +177,7 @@ describe("flooding after being told", () => {
     await bystander.trpc.sendMessage.mutate({ roomId, text: "still here" });
     await waitFor(() => texts(messages.events).includes("still here"), "the bystander's own message");
 
-    expect(code).toBe(1008);
+    expect(code).toBe(FLOOD_CLOSE_CODE);
     expect(reason).toBe("rate limit exceeded");
     expect(flooder.received.find(isResponseTo(7))).toMatchObject({ error: { json: { data: { code: "TOO_MANY_REQUESTS" } } } });
     expect(statuses).not.toContain("reconnecting");

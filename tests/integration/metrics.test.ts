@@ -3,6 +3,7 @@
  * on `METRICS_PORT` or behind `METRICS_TOKEN`, with values that move with real traffic.
  */
 import { ManualClock } from "@chat/api";
+import { FLOOD_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/api/close-codes";
 import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMessages, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
@@ -66,7 +67,7 @@ describe("metrics on METRICS_PORT", () => {
     expect(sample(body, "chat_client_replay_messages")).toBe(4);
     expect(sample(body, "chat_client_replay_size")).toBeGreaterThan(0);
     expect(sample(body, "chat_client_num_reply_errors", { method: "sendMessage", code: "FORBIDDEN" })).toBe(1);
-    expect(sample(body, "chat_client_num_server_disconnects", { code: "4008" })).toBe(0);
+    expect(sample(body, "chat_client_num_server_disconnects", { code: String(SLOW_CONSUMER_CLOSE_CODE) })).toBe(0);
     expect(sample(body, "chat_http_num_connections")).toBeGreaterThanOrEqual(2);
     expect(sample(body, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
     expect(sample(body, "process_open_fds")).toBeGreaterThan(0);
@@ -85,10 +86,10 @@ describe("metrics on METRICS_PORT", () => {
       await waitFor(() => flooder.received.some(isResponseTo(id)), `the answer to ${id}`);
     }
     flooder.socket.send(join(3));
-    expect(await within(flooder.closed, "the flooder to be closed")).toBe(1008);
+    expect(await within(flooder.closed, "the flooder to be closed")).toBe(FLOOD_CLOSE_CODE);
     const { body } = await scrape(metricsUrlOf(app));
 
-    expect(sample(body, "chat_client_num_server_disconnects", { code: "1008" })).toBe(1);
+    expect(sample(body, "chat_client_num_server_disconnects", { code: String(FLOOD_CLOSE_CODE) })).toBe(1);
     expect(sample(body, "chat_client_num_reply_errors", { method: "joinRoom", code: "TOO_MANY_REQUESTS" })).toBe(2);
   });
 

@@ -1,3 +1,4 @@
+import { FRAME_TOO_BIG_CLOSE_CODE } from "@chat/api/close-codes";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../fixtures/helpers.js";
 import { attemptUpgrade, isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach } from "../fixtures/raw-socket.js";
@@ -15,7 +16,7 @@ describe("frame size limit", () => {
     flooder.socket.send(listRoomsFrame(1, LIMIT + 1));
 
     await waitFor(() => flooder.closeCode !== null || flooder.received.some(isResponseTo(1)), "the frame to be refused or served");
-    expect(flooder.closeCode).toBe(1009);
+    expect(flooder.closeCode).toBe(FRAME_TOO_BIG_CLOSE_CODE);
     expect(flooder.received.some(isResponseTo(1))).toBe(false);
     bystander.socket.send(listRoomsFrame(2));
     await waitFor(() => bystander.received.some(isResponseTo(2)), "the other connection to be served");

@@ -5,10 +5,11 @@
  * three, and of every failure, carry the connection's id.
  */
 import { ChatError, type ChatContext, type Clock, REQUESTS_PER_FRAME_MAX, REPLAY_LIMIT } from "@chat/api";
+import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON } from "@chat/api/close-codes";
 import { TRPCError } from "@trpc/server";
 import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
-import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, FloodWatch } from "./flood-watch.js";
+import { FloodWatch } from "./flood-watch.js";
 import { LogThrottle } from "./log-throttle.js";
 import type { Logger } from "./logger.js";
 import type { Tally } from "./tally.js";
