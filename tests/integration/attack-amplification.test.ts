@@ -3,7 +3,7 @@
  * against the real server process with an honest person chatting beside it. The bound asserted is
  * memory, delivery and life, never time.
  */
-import { FLOOD_CLOSE_CODE } from "@chat/api/close-codes";
+import { FLOOD_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { clientFrom } from "../fixtures/addresses.js";
 import { measureAttack, rawFrom } from "../fixtures/attack-harness.js";

@@ -3,7 +3,7 @@
  * while two honest clients chat. The server may answer with errors or close a fuzz socket, but the
  * honest clients must notice nothing and every resource the fuzzers held must be given back.
  */
-import { CONNECTION_CUT_CLOSE_CODE, FLOOD_CLOSE_CODE, FRAME_TOO_BIG_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE, SHUTDOWN_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/api/close-codes";
+import { CONNECTION_CUT_CLOSE_CODE, FLOOD_CLOSE_CODE, FRAME_TOO_BIG_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE, SHUTDOWN_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import fc from "fast-check";
 import { MAX_FRAME_BYTES } from "@chat/server";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { FLOOD_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE } from "@chat/api/close-codes";
+import { FLOOD_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { collectMessages, texts, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach, openTappedSocket } from "../fixtures/raw-socket.js";

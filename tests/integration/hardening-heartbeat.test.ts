@@ -1,4 +1,4 @@
-import { CONNECTION_CUT_CLOSE_CODE } from "@chat/api/close-codes";
+import { CONNECTION_CUT_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { collectPresence, presentNames, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";

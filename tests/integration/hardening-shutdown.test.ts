@@ -1,4 +1,4 @@
-import { SHUTDOWN_CLOSE_CODE } from "@chat/api/close-codes";
+import { SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";

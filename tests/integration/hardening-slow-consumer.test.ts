@@ -1,4 +1,4 @@
-import { CONNECTION_CUT_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/api/close-codes";
+import { CONNECTION_CUT_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { collectMessages, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";

@@ -3,8 +3,7 @@
  * connection, and cutting off a connection that keeps flooding after being told to wait.
  */
 import { ManualClock } from "@chat/api";
-import type { ChatClient, ConnectionStatus } from "@chat/api/client";
-import { FLOOD_CLOSE_CODE } from "@chat/api/close-codes";
+import { type ChatClient, type ConnectionStatus, FLOOD_CLOSE_CODE } from "@chat/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Collected, collectMessages, collectPresence, texts, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, openRawSocket, type RawSocket } from "../fixtures/raw-socket.js";

@@ -3,7 +3,7 @@
  * on `METRICS_PORT` or behind `METRICS_TOKEN`, with values that move with real traffic.
  */
 import { ManualClock } from "@chat/api";
-import { FLOOD_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/api/close-codes";
+import { FLOOD_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMessages, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";

@@ -1,5 +1,4 @@
-import { createChatClient } from "@chat/api/client";
-import { SHUTDOWN_CLOSE_CODE } from "@chat/api/close-codes";
+import { createChatClient, SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { spawnNode } from "../fixtures/child-process.js";

@@ -2,7 +2,7 @@
  * Two chat server processes on one Redis (issue 5): a room is one room whichever node a client
  * uses, with one order, one history, and resume on any node from an id another node handed out.
  */
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { JOIN_HISTORY_LIMIT } from "@chat/api/schema";
 import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";

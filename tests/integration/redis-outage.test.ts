@@ -4,7 +4,7 @@
  * acknowledged message is stored and has reached every reader exactly once.
  */
 import { randomUUID } from "node:crypto";
-import type { AppRouter, ChatClient, ChatMessage } from "@chat/api/client";
+import type { AppRouter, ChatClient, ChatMessage } from "@chat/client";
 import { redisServerPath } from "@chat/redis-broker/testing";
 import { isTRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";

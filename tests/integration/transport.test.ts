@@ -1,4 +1,4 @@
-import { FRAME_TOO_BIG_CLOSE_CODE } from "@chat/api/close-codes";
+import { FRAME_TOO_BIG_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../fixtures/helpers.js";
 import { attemptUpgrade, isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach } from "../fixtures/raw-socket.js";

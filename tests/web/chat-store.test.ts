@@ -4,7 +4,7 @@
  * vitest.config.ts), so the store's signals and memos react as they do in the page.
  */
 import { MemoryBroker } from "@chat/api";
-import type { ChatClient, ChatMessage } from "@chat/api/client";
+import type { ChatClient, ChatMessage } from "@chat/client";
 import { createRoot } from "solid-js";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";

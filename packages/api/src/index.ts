@@ -1,7 +1,7 @@
 /**
  * `@chat/api`, the server side: the router, the per-connection context, the domain and the
  * in-memory broker (the Redis broker is `@chat/redis-broker`).
- * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
+ * Browsers and other clients import `@chat/client` (and `@chat/api/schema`) instead.
  */
 export { appRouter, type AppRouter } from "./router.js";
 export { createContextFactory, type ChatContext, type ChatContextDeps, type ConnectionInfo } from "./context.js";

@@ -2,7 +2,7 @@
  * The chat's state and actions: the rooms this tab joined, their messages and members, which
  * one is shown, and the remembered name. It is the only user of the connection.
  */
-import type { ChatMessage, ConnectionStatus } from "@chat/api/client";
+import type { ChatMessage, ConnectionStatus } from "@chat/client";
 import { TYPING_INTERVAL_MS, TYPING_TIMEOUT_MS } from "@chat/api/schema";
 import { type Accessor, batch, createMemo } from "solid-js";
 import { createStore, produce } from "solid-js/store";

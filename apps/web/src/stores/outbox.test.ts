@@ -1,5 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
-import { CONNECTION_CUT_CLOSE_CODE } from "@chat/api/close-codes";
+import { type ChatMessage, CONNECTION_CUT_CLOSE_CODE } from "@chat/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { classifySendFailure, createOutbox, type Outbox, type PendingMessage } from "./outbox";
 

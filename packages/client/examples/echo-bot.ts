@@ -2,9 +2,9 @@
  * A bot in ~20 lines: joins a room as "echo-bot" and answers every person's message with
  * `echo: <text>`. Run it against a running server:
  *
- *   CHAT_URL=ws://127.0.0.1:3000/trpc ROOM=general node --import tsx packages/api/examples/echo-bot.ts
+ *   CHAT_URL=ws://127.0.0.1:3000/trpc ROOM=general node --import tsx packages/client/examples/echo-bot.ts
  */
-import { createChatClient } from "@chat/api/client";
+import { createChatClient } from "@chat/client";
 import WebSocket from "ws";
 
 const url = process.env.CHAT_URL ?? "ws://127.0.0.1:3000/trpc";

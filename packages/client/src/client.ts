@@ -4,12 +4,12 @@
  */
 import { createTRPCClient, createWSClient, type TRPCClient, TRPCClientError, type TRPCLink, wsLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
+import type { AppRouter } from "@chat/api";
 import superjson from "superjson";
-import type { AppRouter } from "./router.js";
 import { splittingLargeBatches } from "./split-batches.js";
 
-export type { AppRouter } from "./router.js";
-export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomListPage, RoomSummary } from "./schema.js";
+export type { AppRouter } from "@chat/api";
+export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomListPage, RoomSummary } from "@chat/api/schema";
 
 /** Where the client stands: `online` only once every joined room is joined again. */
 export type ConnectionStatus = "connecting" | "online" | "reconnecting" | "closed";

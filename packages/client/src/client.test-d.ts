@@ -2,10 +2,10 @@
  * Type tests of the typed client: checked by `tsc --noEmit` (the package's `typecheck`), never
  * run. A change to the router that breaks what clients were promised fails the typecheck here.
  */
+import type { AppRouter as ServerAppRouter } from "@chat/api";
+import type { ChatMessage, JoinResult, PresenceEvent, RoomSummary } from "@chat/api/schema";
 import { describe, expectTypeOf, it } from "vitest";
 import { type AppRouter, type ChatClient, createChatClient } from "./client.js";
-import type { AppRouter as ServerAppRouter } from "./router.js";
-import type { ChatMessage, JoinResult, PresenceEvent, RoomSummary } from "./schema.js";
 
 declare const chat: ChatClient;
 

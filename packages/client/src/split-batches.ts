@@ -6,7 +6,7 @@
  * is a complete request, so sending a long batch as one frame per request, and a large one in
  * frames of at most that many, means the same.
  */
-import { REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
+import { REQUESTS_PER_FRAME_MAX } from "@chat/api/wire-limits";
 
 /** Over this many UTF-16 units a frame may exceed 64 KiB in UTF-8 (3 bytes per unit at most). */
 const SPLIT_FROM_UNITS = Math.floor(65_536 / 3);
