@@ -68,6 +68,12 @@ describe("the client's types across the package boundary", () => {
     expect(typeof createChatClient).toBe("function");
     expectTypeOf(createChatClient).returns.toEqualTypeOf<ChatClient>();
   });
+
+  it("still serves the client as @chat/api/client, for code written before @chat/client", async () => {
+    const legacy = await import("@chat/api/client");
+    expect(legacy.createChatClient).toBe(createChatClient);
+    expectTypeOf(legacy.createChatClient).toEqualTypeOf(createChatClient);
+  });
 });
 
 // Never called: typed as a consumer writes it, the subscription callbacks get the event types.
