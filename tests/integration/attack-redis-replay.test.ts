@@ -6,6 +6,7 @@
  * honest sends on node B. Now a start reads only the replay window (101 entries), the starts of
  * one room in one turn share that read, and a start that cannot read in time gives up.
  */
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
 import { RedisBroker } from "@chat/redis-broker";
 import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
@@ -43,13 +44,7 @@ async function fillRoom(redisUrl: string, roomId: string, count: number): Promis
 
 /** One frame of `count` `onMessage` subscriptions to `roomId`, ids from `firstId`. */
 function subscriptionFrame(roomId: string, firstId: number, count: number): string {
-  return JSON.stringify(
-    Array.from({ length: count }, (_, index) => ({
-      id: firstId + index,
-      method: "subscription",
-      params: { path: "onMessage", input: { json: { roomId } } },
-    })),
-  );
+  return encodeFrame(Array.from({ length: count }, (_, index) => wireRequest(firstId + index, "subscription", "onMessage", { roomId })));
 }
 
 describe.skipIf(redisServerPath === null)("attack A″: replay amplification on two nodes over Redis", { timeout: CLUSTER_TEST_TIMEOUT_MS * 2 }, () => {

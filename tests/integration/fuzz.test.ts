@@ -3,6 +3,7 @@
  * while two honest clients chat. The server may answer with errors or close a fuzz socket, but the
  * honest clients must notice nothing and every resource the fuzzers held must be given back.
  */
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
 import { CONNECTION_CUT_CLOSE_CODE, FLOOD_CLOSE_CODE, FRAME_TOO_BIG_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE, SHUTDOWN_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import fc from "fast-check";
 import { MAX_FRAME_BYTES } from "@chat/server";
@@ -157,7 +158,7 @@ describe("fuzzing the WebSocket endpoint", () => {
     const probe = (raw: RawSocket): Promise<void> => {
       const id = `probe-${probeCount++}`;
       const answered = new Promise<void>((resolve) => probes.set(id, resolve));
-      raw.socket.send(JSON.stringify({ id, method: "query", params: { path: "listRooms", input: { json: null } } }));
+      raw.socket.send(encodeFrame(wireRequest(id, "query", "listRooms", null)));
       return within(Promise.race([answered, raw.closed.then(() => {})]), `an answer to ${id}`).finally(() => probes.delete(id));
     };
 

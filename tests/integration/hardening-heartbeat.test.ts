@@ -1,8 +1,8 @@
 import { CONNECTION_CUT_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { collectPresence, presentNames, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
+import { openWireClient } from "../fixtures/raw-socket.js";
 import { startTestServer } from "../fixtures/test-server.js";
-import { openWireClient } from "../fixtures/trpc-wire.js";
 
 describe("heartbeat", () => {
   it("terminates a client that stops answering after HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS, and the room sees it leave", async () => {

@@ -1,13 +1,13 @@
+import { type WireClient, wireClient } from "@chat/api/wire-kit";
 import { SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
-import { attemptUpgradeDetailed, openTappedSocket } from "../fixtures/raw-socket.js";
+import { attemptUpgradeDetailed, openTappedSocket, openWireClient } from "../fixtures/raw-socket.js";
 import { startLoggedServer } from "../fixtures/logged-server.js";
 import { createStaticSite } from "../fixtures/static-site.js";
-import { openWireClient, type WireClient, wireClient } from "../fixtures/trpc-wire.js";
 
 const MAIN = "apps/server/dist/main.js";
 /**

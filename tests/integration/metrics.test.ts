@@ -3,6 +3,7 @@
  * on `METRICS_PORT` or behind `METRICS_TOKEN`, with values that move with real traffic.
  */
 import { ManualClock } from "@chat/api";
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
 import { FLOOD_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,8 +78,7 @@ describe("metrics on METRICS_PORT", () => {
     const clock = new ManualClock();
     const app = await startTestServer({ METRICS_PORT: "0", JOIN_RATE_BURST: "1", RATE_LIMIT_STRIKES: "1" }, { clock });
     const flooder = await openRawSocket(app.wsUrl);
-    const join = (id: number): string =>
-      JSON.stringify({ id, method: "mutation", params: { path: "joinRoom", input: { json: { roomId: uniqueRoomId("flood"), username: "mallory" } } } });
+    const join = (id: number): string => encodeFrame(wireRequest(id, "mutation", "joinRoom", { roomId: uniqueRoomId("flood"), username: "mallory" }));
 
     // The first join is served, the second is told to wait, the third ignores the wait and is a strike.
     for (const id of [1, 2]) {

@@ -1,3 +1,4 @@
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
 import { FRAME_TOO_BIG_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../fixtures/helpers.js";
@@ -30,23 +31,19 @@ describe("frame size limit", () => {
     raw.socket.send(listRoomsFrame(1, LIMIT));
 
     await waitFor(() => raw.received.some(isResponseTo(1)), "the answer to the largest allowed frame");
-    expect(raw.received.find(isResponseTo(1))).toEqual({ id: 1, result: { type: "data", data: { json: { rooms: [], nextCursor: null } } } });
+    expect(raw.received.find(isResponseTo(1))).toEqual({ id: 1, result: { type: "data", data: { rooms: [], nextCursor: null } } });
     expect(raw.closeCode).toBeNull();
   });
 
   it("answers a big but allowed message, even when the answer is an error", async () => {
     const app = await startTestServer();
     const raw = await rawSocket(app.wsUrl);
-    const frame = JSON.stringify({
-      id: 7,
-      method: "mutation",
-      params: { path: "sendMessage", input: { json: { roomId: "big", text: "x".repeat(60 * 1024) } } },
-    });
+    const frame = encodeFrame(wireRequest(7, "mutation", "sendMessage", { roomId: "big", text: "x".repeat(60 * 1024) }));
 
     raw.socket.send(frame);
 
     await waitFor(() => raw.received.some(isResponseTo(7)), "the answer to a 60 KiB message");
-    expect(raw.received.find(isResponseTo(7))).toMatchObject({ id: 7, error: { json: { data: { code: "BAD_REQUEST" } } } });
+    expect(raw.received.find(isResponseTo(7))).toMatchObject({ id: 7, error: { data: { code: "BAD_REQUEST" } } });
     expect(raw.closeCode).toBeNull();
   });
 });
