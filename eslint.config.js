@@ -24,10 +24,25 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: "^@chat/api(?!/(client|schema)$)",
-              message: "The web app imports only @chat/api/client and @chat/api/schema.",
+              regex: "^@chat/api(?!/schema$)",
+              message: "The web app imports @chat/client, and of @chat/api only @chat/api/schema.",
             },
-            { regex: "^@trpc/server", message: "The web app talks to the server only through @chat/api/client." },
+            { regex: "^@trpc/server", message: "The web app talks to the server only through @chat/client." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The client package is bundled for browsers and bots: nothing of the server's at run time.
+    files: ["packages/client/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { regex: "^@chat/api(?!/(close-codes|wire-limits)$)", allowTypeImports: true, message: "The client takes only types, close codes and wire limits from @chat/api." },
+            { regex: "^(@trpc/server(?!/observable$)|ws$|ioredis$|node:)", message: "The client runs in browsers: no server runtime." },
           ],
         },
       ],

@@ -8,8 +8,8 @@
  * Run: `node --import tsx bench/src/redis-fanout-choice.ts [rooms=1000] [messages/s=2000] [seconds=5]`
  * (needs redis-server on the PATH; starts its own on a free port).
  */
+import { startRedisServer } from "@chat/redis-broker/testing";
 import { Redis } from "ioredis";
-import { startRedisServer } from "../../packages/api/src/testing/redis-server.js";
 import { quantile } from "./stats.js";
 
 const rooms = Number(process.argv[2] ?? 1000);

@@ -111,7 +111,7 @@ function spawnTarget(name: TargetName, options: StartOptions, redisUrl: string |
  * not counted in the server's figures.
  */
 export async function startTarget(name: TargetName, options: StartOptions = {}): Promise<RunningTarget> {
-  const redis = name === "ours-redis" ? await (await import("../../packages/api/src/testing/redis-server.js")).startRedisServer() : null;
+  const redis = name === "ours-redis" ? await (await import("@chat/redis-broker/testing")).startRedisServer() : null;
   const child = spawnTarget(name, options, redis?.url ?? null);
   const stop = async (graceMs: number): Promise<void> => {
     await child.stop(graceMs);

@@ -2,12 +2,12 @@
  * What docs/scaling.md promises a newcomer: two nodes on one Redis, a browser on each, and the
  * two people talk as if they were on one server.
  */
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { isMember, join, logText, newBrowserContext, openTab, patiently, sendWithEnter, sharedChromium, webBuild } from "../fixtures/browser-app.js";
 import { chromiumPath } from "../fixtures/chromium.js";
 import { CLUSTER_TEST_TIMEOUT_MS, startCluster } from "../fixtures/cluster.js";
 import { uniqueRoomId } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 describe.skipIf(chromiumPath === null || redisServerPath === null)("two browsers on two nodes", { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   const browser = sharedChromium();

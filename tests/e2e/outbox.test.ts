@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { MemoryBroker } from "@chat/api";
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import {
   connectionStatus,

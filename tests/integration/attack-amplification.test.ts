@@ -3,12 +3,14 @@
  * against the real server process with an honest person chatting beside it. The bound asserted is
  * memory, delivery and life, never time.
  */
+import { wireRequest } from "@chat/api/wire-kit";
+import { FLOOD_CLOSE_CODE } from "@chat/client";
+import type { TRPCRequestMessage } from "@trpc/server/rpc";
 import { describe, expect, it } from "vitest";
 import { clientFrom } from "../fixtures/addresses.js";
 import { measureAttack, rawFrom } from "../fixtures/attack-harness.js";
 import { sleep, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startServerProcess } from "../fixtures/server-process.js";
-import { wireRequest } from "../fixtures/wire-request.js";
 
 /** A message of 2,000 emoji: 8 KB of UTF-8, the longest text there is in bytes. */
 const LONG_TEXT = "😀".repeat(2000);
@@ -45,7 +47,7 @@ describe("replay amplification (attack A)", () => {
         // Five frames of 20: the server runs at most 20 requests of a frame.
         for (let frame = 0; frame < 5; frame++) {
           const requests = Array.from({ length: 20 }, (_, index) => wireRequest(frame * 20 + index + 1, "subscription", "onMessage", { roomId, lastEventId: "garbage" }));
-          peer.socket.send(JSON.stringify(requests));
+          peer.send(requests);
         }
       }
       // They stop reading once the server has answered every request (a replay's events follow).
@@ -60,7 +62,7 @@ describe("replay amplification (attack A)", () => {
     expect(outcome.honestReceived).toBe(outcome.honestSent);
     expect(outcome.health).toBe(200);
     // Starting subscriptions costs: past the per-connection burst of 60, the rest were refused.
-    const codes = outcome.result[0]?.codesOf(Array.from({ length: 100 }, (_, index) => index + 1)) ?? [];
+    const codes = outcome.result[0]?.outcomesOf(Array.from({ length: 100 }, (_, index) => index + 1)) ?? [];
     expect(codes.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(40);
   });
 
@@ -88,15 +90,15 @@ describe("re-joins (attack B)", () => {
       const peer = await rawFrom(server.wsUrl, "127.0.0.3");
       let id = 0;
       while (peer.closeCode === null && id < 20 * 200) {
-        peer.socket.send(JSON.stringify(Array.from({ length: 20 }, () => wireRequest(++id, "mutation", "joinRoom", { roomId, username: "mallory" }))));
+        peer.send(Array.from({ length: 20 }, () => wireRequest(++id, "mutation", "joinRoom", { roomId, username: "mallory" })));
         await sleep(10);
       }
       await peer.closed;
       return peer;
     });
 
-    expect(outcome.result.closeCode).toBe(1008);
-    const codes = outcome.result.codesOf(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(outcome.result.closeCode).toBe(FLOOD_CLOSE_CODE);
+    const codes = outcome.result.outcomesOf(Array.from({ length: 20 }, (_, index) => index + 1));
     // The first frame: the join and nine re-joins took the burst of 10; the rest were refused.
     expect(codes.filter((code) => code === "data")).toHaveLength(10);
     expect(codes.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(10);
@@ -112,12 +114,12 @@ describe("listRooms (attack C)", () => {
     const outcome = await measureAttack(server, async () => {
       const peer = await rawFrom(server.wsUrl, "127.0.0.3");
       // As many calls as fit in one frame of 64 KB.
-      const frame = (from: number): string => JSON.stringify(Array.from({ length: 900 }, (_, index) => wireRequest(from + index, "query", "listRooms")));
-      peer.socket.send(frame(1));
+      const frame = (from: number): TRPCRequestMessage[] => Array.from({ length: 900 }, (_, index) => wireRequest(from + index, "query", "listRooms"));
+      peer.send(frame(1));
       await waitFor(() => peer.answers.size >= 900, "every call of the first frame to be answered");
-      const first = peer.codesOf(Array.from({ length: 900 }, (_, index) => index + 1));
+      const first = peer.outcomesOf(Array.from({ length: 900 }, (_, index) => index + 1));
       const openAfterFirst = peer.closeCode === null;
-      peer.socket.send(frame(1001));
+      peer.send(frame(1001));
       await peer.closed;
       return { first, openAfterFirst, closeCode: peer.closeCode };
     });
@@ -125,7 +127,7 @@ describe("listRooms (attack C)", () => {
     expect(outcome.result.first.slice(0, 20).every((code) => code === "data")).toBe(true);
     expect(outcome.result.first.slice(20).every((code) => code === "TOO_MANY_REQUESTS")).toBe(true);
     expect(outcome.result.openAfterFirst).toBe(true);
-    expect(outcome.result.closeCode).toBe(1008);
+    expect(outcome.result.closeCode).toBe(FLOOD_CLOSE_CODE);
     expect(outcome.rssGrowth).toBeLessThan(RSS_BUDGET);
     expect(outcome.honestReceived).toBe(outcome.honestSent);
     expect(outcome.health).toBe(200);
@@ -137,14 +139,14 @@ describe("request ids (attack D)", () => {
     const server = await startServerProcess();
     const outcome = await measureAttack(server, async () => {
       const peer = await rawFrom(server.wsUrl, "127.0.0.3");
-      for (let n = 0; n < 50; n++) peer.socket.send(JSON.stringify(wireRequest(`${n}${"i".repeat(60_000)}`, "subscription", "onMessage", { roomId: "general" })));
+      for (let n = 0; n < 50; n++) peer.send(wireRequest(`${n}${"i".repeat(60_000)}`, "subscription", "onMessage", { roomId: "general" }));
       await waitFor(() => (peer.answers.get(null)?.length ?? 0) >= 50, "every long id to be refused");
       return peer;
     });
 
     const refusals = outcome.result.answers.get(null) ?? [];
     expect(refusals).toHaveLength(50);
-    expect(refusals[0]).toMatchObject({ error: { json: { message: "Request ids are numbers or strings of at most 64 characters.", data: { code: "PARSE_ERROR" } } } });
+    expect(refusals[0]).toMatchObject({ error: { message: "Request ids are numbers or strings of at most 64 characters.", data: { code: "PARSE_ERROR" } } });
     expect(JSON.stringify(refusals).length).toBeLessThan(50 * 1000);
     expect(outcome.rssGrowth).toBeLessThan(RSS_BUDGET);
     expect(outcome.honestReceived).toBe(outcome.honestSent);

@@ -3,7 +3,7 @@
  * network address as well, and the two honest bursts that used to be punished. Each runs against
  * the real server with the real defaults unless it says otherwise.
  */
-import type { AppRouter } from "@chat/api/client";
+import type { AppRouter } from "@chat/client";
 import { createTRPCClient, createWSClient, wsLink } from "@trpc/client";
 import superjson from "superjson";
 import { describe, expect, it, onTestFinished } from "vitest";

@@ -7,26 +7,16 @@
  * knows to come back, and does.
  */
 import { randomUUID } from "node:crypto";
+import { type WireIncoming, wireRequest } from "@chat/api/wire-kit";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, RECOVERY_TIMEOUT_MS, startCluster, waitForHealth, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
-import { openRawSocket } from "../fixtures/raw-socket.js";
-import { redisServerPath } from "../fixtures/redis.js";
+import { openWireClient } from "../fixtures/raw-socket.js";
 
 /** Short, so that a node tends its lease (and PINGs Redis) several times a second. */
 const nodeEnv = { PRESENCE_REFRESH_MS: "200" };
 
-/** A reply of the tRPC wire protocol, as far as these tests read it. */
-interface WireReply {
-  id?: unknown;
-  result?: { type?: string; data?: { json?: { id?: string } } };
-  error?: { json?: { data?: { code?: string; retryAfterMs?: unknown } } };
-}
-
-/** One `onMessage` subscription request of the wire protocol. */
-function onMessageFrame(id: number, roomId: string): string {
-  return JSON.stringify({ id, method: "subscription", params: { path: "onMessage", input: { json: { roomId } } } });
-}
 
 describe.skipIf(redisServerPath === null)("a frozen Redis under two nodes", { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   it("answers /healthz with 503 on both nodes while Redis is frozen, and 200 once it answers again, losing no acknowledged message", async () => {
@@ -67,26 +57,27 @@ describe.skipIf(redisServerPath === null)("a frozen Redis under two nodes", { ti
     const roomId = uniqueRoomId("frozen-start");
     const sender = await node.member(roomId, "sender");
     const stored = await sender.trpc.sendMessage.mutate({ roomId, text: "stored before" });
-    const raw = await openRawSocket(node.url.replace("http:", "ws:") + "/trpc");
-    const repliesTo = (id: number): WireReply[] => (raw.received as WireReply[]).filter((reply) => reply.id === id);
+    const raw = await openWireClient(node.url.replace("http:", "ws:") + "/trpc");
+    const repliesTo = (id: number): readonly WireIncoming[] => raw.answers.get(id) ?? [];
+    const isData = (reply: WireIncoming): boolean => "result" in reply && reply.result.type === "data";
 
     cluster.redis.pause();
     try {
-      raw.socket.send(onMessageFrame(1, roomId));
-      await waitFor(() => repliesTo(1).some((reply) => reply.error !== undefined), "the start to fail", RECOVERY_TIMEOUT_MS);
+      raw.send(wireRequest(1, "subscription", "onMessage", { roomId }));
+      await waitFor(() => repliesTo(1).some((reply) => "error" in reply), "the start to fail", RECOVERY_TIMEOUT_MS);
     } finally {
       cluster.redis.resume();
     }
-    const failure = repliesTo(1).find((reply) => reply.error !== undefined);
-    expect(failure?.error?.json?.data).toMatchObject({ code: "SERVICE_UNAVAILABLE", retryAfterMs: expect.any(Number) });
-    expect(repliesTo(1).filter((reply) => reply.result?.type === "data")).toEqual([]);
+    const failure = repliesTo(1).find((reply) => "error" in reply);
+    expect(failure).toMatchObject({ error: { data: { code: "SERVICE_UNAVAILABLE", retryAfterMs: expect.any(Number) } } });
+    expect(repliesTo(1).filter(isData)).toEqual([]);
 
     await waitForHealth(node, 200);
-    raw.socket.send(onMessageFrame(2, roomId));
-    await waitFor(() => repliesTo(2).some((reply) => reply.result?.type === "data"), "the same subscription to replay the room");
-    const replayed = repliesTo(2).flatMap((reply) => (reply.result?.type === "data" ? [reply.result.data?.json?.id] : []));
+    raw.send(wireRequest(2, "subscription", "onMessage", { roomId }));
+    await waitFor(() => repliesTo(2).some(isData), "the same subscription to replay the room");
+    const replayed = repliesTo(2).flatMap((reply) => ("result" in reply && reply.result.type === "data" ? [(reply.result.data as { id: string }).id] : []));
     expect(replayed).toContain(stored.id);
-    expect(repliesTo(2).filter((reply) => reply.error !== undefined)).toEqual([]);
+    expect(repliesTo(2).filter((reply) => "error" in reply)).toEqual([]);
     raw.socket.terminate();
   });
 });

@@ -6,12 +6,13 @@
  * honest sends on node B. Now a start reads only the replay window (101 entries), the starts of
  * one room in one turn share that read, and a start that cannot read in time gives up.
  */
-import { RedisBroker } from "@chat/api";
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
+import { RedisBroker } from "@chat/redis-broker";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, sleep, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { openTappedSocket } from "../fixtures/raw-socket.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** 2,000 emoji: the longest text a message may have, 8 KB of UTF-8. */
 const LONG_TEXT = "😀".repeat(2000);
@@ -43,13 +44,7 @@ async function fillRoom(redisUrl: string, roomId: string, count: number): Promis
 
 /** One frame of `count` `onMessage` subscriptions to `roomId`, ids from `firstId`. */
 function subscriptionFrame(roomId: string, firstId: number, count: number): string {
-  return JSON.stringify(
-    Array.from({ length: count }, (_, index) => ({
-      id: firstId + index,
-      method: "subscription",
-      params: { path: "onMessage", input: { json: { roomId } } },
-    })),
-  );
+  return encodeFrame(Array.from({ length: count }, (_, index) => wireRequest(firstId + index, "subscription", "onMessage", { roomId })));
 }
 
 describe.skipIf(redisServerPath === null)("attack A″: replay amplification on two nodes over Redis", { timeout: CLUSTER_TEST_TIMEOUT_MS * 2 }, () => {

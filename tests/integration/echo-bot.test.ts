@@ -13,7 +13,7 @@ describe("the echo-bot example", () => {
     await alice.trpc.joinRoom.mutate({ roomId, username: "alice" });
     await alice.trpc.sendMessage.mutate({ roomId, text: "said before the bot came" });
 
-    const bot = spawnNode(["--import", "tsx", "packages/api/examples/echo-bot.ts"], {
+    const bot = spawnNode(["--import", "tsx", "packages/client/examples/echo-bot.ts"], {
       CHAT_URL: app.wsUrl,
       ROOM: roomId.toUpperCase(),
     });

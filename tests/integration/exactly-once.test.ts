@@ -4,7 +4,7 @@
  * whichever connection the retry comes.
  */
 import { ManualClock } from "@chat/api";
-import type { ChatClient } from "@chat/api/client";
+import type { ChatClient } from "@chat/client";
 import { CLIENT_MESSAGE_ID_TTL_MS } from "@chat/api/schema";
 import { describe, expect, it } from "vitest";
 import { collectMessages, texts, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";

@@ -64,8 +64,8 @@ describe("errors stay where they happen", () => {
     peer.socket.send(`{"id":7,"method":"mutation","params":{"path":"sendMessage","input":{"json":${"[".repeat(20_000)}${"]".repeat(20_000)}}}}`);
     await waitFor(() => (peer.answers.get(null)?.length ?? 0) >= 3 && peer.answers.has(1) && peer.answers.has(7), "every request to be answered");
 
-    const messages = [...peer.answers.values()].flat().map((answer) => (answer as { error?: { json?: { message?: string } } }).error?.json?.message);
-    expect(peer.answers.get(null)?.map((answer) => (answer as { error: { json: { message: string } } }).error.json.message)).toEqual([
+    const messages = [...peer.answers.values()].flat().map((answer) => ("error" in answer ? answer.error.message : undefined));
+    expect(peer.answers.get(null)?.map((answer) => ("error" in answer ? answer.error.message : answer))).toEqual([
       "Bad request: that message could not be read.",
       "Bad request: that message could not be read.",
       "Bad request: that message could not be read.",

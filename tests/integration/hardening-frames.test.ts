@@ -1,12 +1,9 @@
 import type { Socket } from "node:net";
+import { FLOOD_CLOSE_CODE, INVALID_PAYLOAD_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { collectMessages, texts, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach, openTappedSocket } from "../fixtures/raw-socket.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
-
-/** `ws`'s close code for too many fragments or buffered chunks ("policy violation"). */
-const POLICY_VIOLATION = 1008;
-const INVALID_PAYLOAD = 1007;
 
 const rawSocket = rawSocketsEndedAfterEach();
 
@@ -35,7 +32,7 @@ describe("malformed frames", () => {
     // 0xC3 0x28 is an invalid two-byte sequence; `binary: false` sends it as a text frame.
     offender.socket.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
 
-    expect(await within(offender.closed, "the offender to be closed")).toBe(INVALID_PAYLOAD);
+    expect(await within(offender.closed, "the offender to be closed")).toBe(INVALID_PAYLOAD_CLOSE_CODE);
     bystander.socket.send(listRoomsFrame(1));
     await waitFor(() => bystander.received.some(isResponseTo(1)), "the other connection to be served");
     expect(bystander.closeCode).toBeNull();
@@ -50,7 +47,7 @@ describe("malformed frames", () => {
     // each one a buffer the server would keep until the last fragment.
     for (let i = 0; i < 300 && flooder.socket.readyState === flooder.socket.OPEN; i++) flooder.socket.send("x", { fin: false });
 
-    expect(await within(flooder.closed, "the flooder to be closed")).toBe(POLICY_VIOLATION);
+    expect(await within(flooder.closed, "the flooder to be closed")).toBe(FLOOD_CLOSE_CODE);
     await alice.trpc.sendMessage.mutate({ roomId, text: "still here" });
     await waitFor(() => texts(heard.events).includes("still here"), "the room to keep working");
   });
@@ -74,7 +71,7 @@ describe("malformed frames", () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
 
-    expect(await within(closed, "the trickler to be closed")).toBe(POLICY_VIOLATION);
+    expect(await within(closed, "the trickler to be closed")).toBe(FLOOD_CLOSE_CODE);
     await alice.trpc.sendMessage.mutate({ roomId, text: "still here" });
     await waitFor(() => texts(heard.events).includes("still here"), "the room to keep working");
   });

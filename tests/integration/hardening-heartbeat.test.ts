@@ -1,10 +1,8 @@
+import { CONNECTION_CUT_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { collectPresence, presentNames, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
+import { openWireClient } from "../fixtures/raw-socket.js";
 import { startTestServer } from "../fixtures/test-server.js";
-import { openWireClient } from "../fixtures/trpc-wire.js";
-
-/** A socket cut without a close frame, as `terminate()` does. */
-const ABNORMAL_CLOSURE = 1006;
 
 describe("heartbeat", () => {
   it("terminates a client that stops answering after HEARTBEAT_INTERVAL_MS + HEARTBEAT_TIMEOUT_MS, and the room sees it leave", async () => {
@@ -19,7 +17,7 @@ describe("heartbeat", () => {
     await mute.mutate("joinRoom", { roomId, username: "mute" });
     await waitFor(() => presentNames(presence.events).includes("mute"), "alice to see mute join");
 
-    expect(await within(mute.closed, "the silent client to be terminated")).toBe(ABNORMAL_CLOSURE);
+    expect(await within(mute.closed, "the silent client to be terminated")).toBe(CONNECTION_CUT_CLOSE_CODE);
 
     await waitFor(() => !presentNames(presence.events).includes("mute"), "alice to see mute leave");
     // Alice's client answers the same pings, so she stays, and so does her connection.

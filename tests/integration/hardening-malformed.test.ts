@@ -2,6 +2,7 @@
  * Malformed traffic on a real socket: each kind gets an error answer or a close of that socket
  * only — never a crash, and never an effect on the people chatting beside it.
  */
+import { encodeFrame, outcomeOf, type WireIncoming, type WireMethod, wireRequest } from "@chat/api/wire-kit";
 import { describe, expect, it } from "vitest";
 import { collectMessages, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { attemptUpgrade, isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach } from "../fixtures/raw-socket.js";
@@ -9,13 +10,11 @@ import { startTestServer } from "../fixtures/test-server.js";
 
 const rawSocket = rawSocketsEndedAfterEach();
 
-/** A tRPC request frame as a client would send it, with `input` as superjson's `json` part. */
-const request = (id: number, method: string, path: string, input?: unknown): string =>
-  JSON.stringify({ id, method, params: { path, ...(input === undefined ? {} : { input: { json: input } }) } });
+/** A tRPC request frame as a client would send it. */
+const request = (id: number, method: WireMethod, path: string, input: unknown): string => encodeFrame(wireRequest(id, method, path, input));
 
-/** The tRPC error code in an answer frame, if it is one. */
-const codeOf = (answer: unknown): unknown =>
-  (answer as { error?: { json?: { data?: { code?: unknown } } } } | undefined)?.error?.json?.data?.code;
+/** The tRPC error code of an answer, `"data"` for a result, `undefined` when there is none. */
+const codeOf = (answer: WireIncoming | undefined): string | undefined => (answer === undefined ? undefined : outcomeOf(answer));
 
 describe("malformed traffic", () => {
   it("answers unknown procedures, wrong methods and wrong input types with errors, and the socket stays usable", async () => {

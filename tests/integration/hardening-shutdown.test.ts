@@ -1,12 +1,13 @@
+import { type WireClient, wireClient } from "@chat/api/wire-kit";
+import { SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
-import { attemptUpgradeDetailed, openTappedSocket } from "../fixtures/raw-socket.js";
+import { attemptUpgradeDetailed, openTappedSocket, openWireClient } from "../fixtures/raw-socket.js";
 import { startLoggedServer } from "../fixtures/logged-server.js";
 import { createStaticSite } from "../fixtures/static-site.js";
-import { openWireClient, type WireClient, wireClient } from "../fixtures/trpc-wire.js";
 
 const MAIN = "apps/server/dist/main.js";
 /**
@@ -101,7 +102,7 @@ describe("shutdown under load", () => {
 
     const closeCodes = await within(Promise.all([...chatters.map(({ wire }) => wire.closed), ...knocks.map((wire) => wire.closed)]), "every client to be closed");
     await Promise.all(chatting);
-    expect(new Set(closeCodes)).toEqual(new Set([1001]));
+    expect(new Set(closeCodes)).toEqual(new Set([SHUTDOWN_CLOSE_CODE]));
     for (const { wire } of chatters) expect(wire.reconnectRequested).toBe(true);
     for (const { roomId, received } of chatters) {
       const got = new Set(received.map((message) => message.id));
@@ -130,7 +131,7 @@ describe("shutdown under load", () => {
     expect(await health.json()).toMatchObject({ status: "shutting_down" });
     // The reader catches up within the shutdown's grace: it gets everything, then the close.
     lagging.tcp.resume();
-    expect(await within(lagging.wire.closed, "the lagging reader to be closed")).toBe(1001);
+    expect(await within(lagging.wire.closed, "the lagging reader to be closed")).toBe(SHUTDOWN_CLOSE_CODE);
     await closing;
     expect(lagging.received.filter((message) => message.data.kind === "user").map((message) => message.id)).toEqual(sent);
   });

@@ -1,11 +1,9 @@
+import { CONNECTION_CUT_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { collectMessages, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { type LoggedServer, startLoggedServer } from "../fixtures/logged-server.js";
 
-/** `SLOW_CONSUMER_CLOSE_CODE` of apps/server/src/slow-consumer.ts. */
-const SLOW_CONSUMER = 4008;
-const ABNORMAL_CLOSURE = 1006;
 /**
  * An upper bound on one message's frame: 2,000 characters of ASCII text plus the envelope (ids,
  * room, name, time, superjson's meta) comes to about 2.3 KB.
@@ -47,9 +45,9 @@ describe("slow consumers", () => {
     expect(report?.bufferedAmount).toBeLessThanOrEqual(maxBytes + ONE_FRAME_BYTES);
     // Reading again, the slow reader gets what was buffered, then the close frame.
     slow.tcp.resume();
-    expect(await within(slow.wire.closed, "the slow reader to be closed")).toBe(SLOW_CONSUMER);
+    expect(await within(slow.wire.closed, "the slow reader to be closed")).toBe(SLOW_CONSUMER_CLOSE_CODE);
     await waitFor(() => app.events("close").some((line) => line.connectionId === report?.connectionId), "the server to log the close");
-    expect(app.events("close")).toContainEqual(expect.objectContaining({ connectionId: report?.connectionId, code: SLOW_CONSUMER }));
+    expect(app.events("close")).toContainEqual(expect.objectContaining({ connectionId: report?.connectionId, code: SLOW_CONSUMER_CLOSE_CODE }));
     await waitFor(() => honest.events.filter((event) => event.data.kind === "user").length >= sent.length, "the honest reader to get every message");
     const received = honest.events.filter((event) => event.data.kind === "user").map((event) => event.id);
     expect(new Set(received)).toEqual(new Set(sent));
@@ -73,7 +71,7 @@ describe("slow consumers", () => {
     await waitFor(() => app.events("close").some((line) => line.connectionId === report?.connectionId), "the server to drop the slow reader");
     await waitFor(async () => (await connections(app)) === 1, "only the writer to be counted");
     slow.tcp.resume();
-    expect(await within(slow.wire.closed, "the slow reader to see its socket end")).toBe(ABNORMAL_CLOSURE);
+    expect(await within(slow.wire.closed, "the slow reader to see its socket end")).toBe(CONNECTION_CUT_CLOSE_CODE);
     await writer.trpc.sendMessage.mutate({ roomId, text: "the room goes on" });
   });
 });

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from "@chat/api/client";
+import type { ConnectionStatus } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import { collectMessages, collectPresence, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";

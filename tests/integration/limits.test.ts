@@ -3,7 +3,8 @@
  * connection, and cutting off a connection that keeps flooding after being told to wait.
  */
 import { ManualClock } from "@chat/api";
-import type { ChatClient, ConnectionStatus } from "@chat/api/client";
+import { encodeFrame, type WireIncoming, wireRequest } from "@chat/api/wire-kit";
+import { type ChatClient, type ConnectionStatus, FLOOD_CLOSE_CODE } from "@chat/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Collected, collectMessages, collectPresence, texts, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, openRawSocket, type RawSocket } from "../fixtures/raw-socket.js";
@@ -138,11 +139,10 @@ describe("subscriptions per connection", () => {
 
 describe("flooding after being told", () => {
   /** A raw `joinRoom` request, as the client library would frame it. */
-  const joinFrame = (id: number, roomId: string): string =>
-    JSON.stringify({ id, method: "mutation", params: { path: "joinRoom", input: { json: { roomId, username: "mallory" } } } });
+  const joinFrame = (id: number, roomId: string): string => encodeFrame(wireRequest(id, "mutation", "joinRoom", { roomId, username: "mallory" }));
 
   /** The `data` of the error answering request `id`, once it has arrived. */
-  async function answerTo(raw: RawSocket, id: number): Promise<unknown> {
+  async function answerTo(raw: RawSocket, id: number): Promise<WireIncoming | undefined> {
     await waitFor(() => raw.received.some(isResponseTo(id)), `the answer to request ${id}`);
     return raw.received.find(isResponseTo(id));
   }
@@ -168,7 +168,7 @@ describe("flooding after being told", () => {
     // The first refusal tells it to wait; each of the next four comes before that wait is over.
     for (let id = 2; id <= 6; id++) {
       flooder.socket.send(joinFrame(id, uniqueRoomId("flood")));
-      expect(await answerTo(flooder, id)).toMatchObject({ error: { json: { data: { code: "TOO_MANY_REQUESTS", retryAfterMs: 1000 } } } });
+      expect(await answerTo(flooder, id)).toMatchObject({ error: { data: { code: "TOO_MANY_REQUESTS", retryAfterMs: 1000 } } });
       expect(flooder.closeCode).toBeNull();
     }
     flooder.socket.send(joinFrame(7, uniqueRoomId("flood")));
@@ -176,9 +176,9 @@ describe("flooding after being told", () => {
     await bystander.trpc.sendMessage.mutate({ roomId, text: "still here" });
     await waitFor(() => texts(messages.events).includes("still here"), "the bystander's own message");
 
-    expect(code).toBe(1008);
+    expect(code).toBe(FLOOD_CLOSE_CODE);
     expect(reason).toBe("rate limit exceeded");
-    expect(flooder.received.find(isResponseTo(7))).toMatchObject({ error: { json: { data: { code: "TOO_MANY_REQUESTS" } } } });
+    expect(flooder.received.find(isResponseTo(7))).toMatchObject({ error: { data: { code: "TOO_MANY_REQUESTS" } } });
     expect(statuses).not.toContain("reconnecting");
     expect(bystander.status).toBe("online");
   });

@@ -3,10 +3,12 @@
  * on `METRICS_PORT` or behind `METRICS_TOKEN`, with values that move with real traffic.
  */
 import { ManualClock } from "@chat/api";
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
+import { FLOOD_CLOSE_CODE, SLOW_CONSUMER_CLOSE_CODE } from "@chat/client";
+import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectMessages, trpcError, uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { isResponseTo, openRawSocket } from "../fixtures/raw-socket.js";
-import { type RedisServer, redisServerPath, startRedisServer } from "../fixtures/redis.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
 
 const TOKEN = "a-metrics-token-of-some-length";
@@ -66,7 +68,7 @@ describe("metrics on METRICS_PORT", () => {
     expect(sample(body, "chat_client_replay_messages")).toBe(4);
     expect(sample(body, "chat_client_replay_size")).toBeGreaterThan(0);
     expect(sample(body, "chat_client_num_reply_errors", { method: "sendMessage", code: "FORBIDDEN" })).toBe(1);
-    expect(sample(body, "chat_client_num_server_disconnects", { code: "4008" })).toBe(0);
+    expect(sample(body, "chat_client_num_server_disconnects", { code: String(SLOW_CONSUMER_CLOSE_CODE) })).toBe(0);
     expect(sample(body, "chat_http_num_connections")).toBeGreaterThanOrEqual(2);
     expect(sample(body, "nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
     expect(sample(body, "process_open_fds")).toBeGreaterThan(0);
@@ -76,8 +78,7 @@ describe("metrics on METRICS_PORT", () => {
     const clock = new ManualClock();
     const app = await startTestServer({ METRICS_PORT: "0", JOIN_RATE_BURST: "1", RATE_LIMIT_STRIKES: "1" }, { clock });
     const flooder = await openRawSocket(app.wsUrl);
-    const join = (id: number): string =>
-      JSON.stringify({ id, method: "mutation", params: { path: "joinRoom", input: { json: { roomId: uniqueRoomId("flood"), username: "mallory" } } } });
+    const join = (id: number): string => encodeFrame(wireRequest(id, "mutation", "joinRoom", { roomId: uniqueRoomId("flood"), username: "mallory" }));
 
     // The first join is served, the second is told to wait, the third ignores the wait and is a strike.
     for (const id of [1, 2]) {
@@ -85,10 +86,10 @@ describe("metrics on METRICS_PORT", () => {
       await waitFor(() => flooder.received.some(isResponseTo(id)), `the answer to ${id}`);
     }
     flooder.socket.send(join(3));
-    expect(await within(flooder.closed, "the flooder to be closed")).toBe(1008);
+    expect(await within(flooder.closed, "the flooder to be closed")).toBe(FLOOD_CLOSE_CODE);
     const { body } = await scrape(metricsUrlOf(app));
 
-    expect(sample(body, "chat_client_num_server_disconnects", { code: "1008" })).toBe(1);
+    expect(sample(body, "chat_client_num_server_disconnects", { code: String(FLOOD_CLOSE_CODE) })).toBe(1);
     expect(sample(body, "chat_client_num_reply_errors", { method: "joinRoom", code: "TOO_MANY_REQUESTS" })).toBe(2);
   });
 

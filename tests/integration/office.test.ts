@@ -3,7 +3,7 @@
  * the real defaults, chats normally, and comes back whole when all their connections drop at once
  * (a deploy, a network blip), with no refusal on the way.
  */
-import { type ChatClient, type ConnectionStatus, createChatClient } from "@chat/api/client";
+import { type ChatClient, type ConnectionStatus, createChatClient } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type WebSocket from "ws";
 import { webSocketFrom } from "../fixtures/addresses.js";

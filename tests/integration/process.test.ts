@@ -1,4 +1,4 @@
-import { createChatClient } from "@chat/api/client";
+import { createChatClient, SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { spawnNode } from "../fixtures/child-process.js";
@@ -85,7 +85,7 @@ describe("the server process", () => {
 
       server.child.kill(signal);
 
-      expect(await raw.closed).toBe(1001);
+      expect(await raw.closed).toBe(SHUTDOWN_CLOSE_CODE);
       const exit = await server.exited;
       expect(exit).toEqual({ code: 0, signal: null });
       // Before closing, the server may ask tRPC clients to reconnect; nothing else arrives.

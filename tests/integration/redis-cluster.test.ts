@@ -2,13 +2,13 @@
  * Two chat server processes on one Redis (issue 5): a room is one room whichever node a client
  * uses, with one order, one history, and resume on any node from an id another node handed out.
  */
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { JOIN_HISTORY_LIMIT } from "@chat/api/schema";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, sendRounds, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import { collectMessages, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** Messages each of the four senders of the ordering test sends, all at once with the others. */
 const PER_SENDER = 10;

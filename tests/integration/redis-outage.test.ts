@@ -4,12 +4,12 @@
  * acknowledged message is stored and has reached every reader exactly once.
  */
 import { randomUUID } from "node:crypto";
-import type { AppRouter, ChatClient, ChatMessage } from "@chat/api/client";
+import type { AppRouter, ChatClient, ChatMessage } from "@chat/client";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { isTRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, RECOVERY_TIMEOUT_MS, sendRounds, startCluster, waitForHealth, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, sleep, texts, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /**
  * Sends `text` as soon as the store takes it, as a client retrying a refused send would, while

@@ -2,10 +2,10 @@
  * Redis with persistence under two chat server processes (issue 5): when Redis and every node
  * restart, the rooms' history is still there and a reader resumes from the id it last saw.
  */
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, sendRounds, startCluster, waitForIds } from "../fixtures/cluster.js";
 import { collectMessages, uniqueRoomId } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 describe.skipIf(redisServerPath === null)("a restart of Redis and every node", { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   it("keeps the history, on both new nodes, and a reader resumes with its lastEventId, receiving each later message once", async () => {

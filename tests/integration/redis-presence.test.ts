@@ -2,11 +2,11 @@
  * Presence across two chat server processes on one Redis (issue 5): everyone is listed on every
  * node, and the members of a node that dies without saying goodbye leave every room in time.
  */
-import type { PresenceEvent } from "@chat/api/client";
+import type { PresenceEvent } from "@chat/client";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, startCluster } from "../fixtures/cluster.js";
 import { collectPresence, presentNames, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
-import { redisServerPath } from "../fixtures/redis.js";
 
 /** The issue's bound: "SIGKILL node B → its members gone from A's presence within 30 s". */
 const DEAD_NODE_LEAVES_WITHIN_MS = 30_000;

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from "@chat/api/client";
+import type { ConnectionStatus } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import {
@@ -140,7 +140,7 @@ describe("resuming after a dropped connection", () => {
   });
 });
 
-// Regression tests for bugs found in the typed client (packages/api/src/client.ts).
+// Regression tests for bugs found in the typed client (packages/client/src/client.ts).
 describe("the client's membership around a reconnect", () => {
   it("a sendMessage made while reconnecting is sent once the rooms are re-joined", async () => {
     const app = await startTestServer();

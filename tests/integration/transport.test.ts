@@ -1,3 +1,5 @@
+import { encodeFrame, wireRequest } from "@chat/api/wire-kit";
+import { FRAME_TOO_BIG_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../fixtures/helpers.js";
 import { attemptUpgrade, isResponseTo, listRoomsFrame, rawSocketsEndedAfterEach } from "../fixtures/raw-socket.js";
@@ -15,7 +17,7 @@ describe("frame size limit", () => {
     flooder.socket.send(listRoomsFrame(1, LIMIT + 1));
 
     await waitFor(() => flooder.closeCode !== null || flooder.received.some(isResponseTo(1)), "the frame to be refused or served");
-    expect(flooder.closeCode).toBe(1009);
+    expect(flooder.closeCode).toBe(FRAME_TOO_BIG_CLOSE_CODE);
     expect(flooder.received.some(isResponseTo(1))).toBe(false);
     bystander.socket.send(listRoomsFrame(2));
     await waitFor(() => bystander.received.some(isResponseTo(2)), "the other connection to be served");
@@ -29,23 +31,19 @@ describe("frame size limit", () => {
     raw.socket.send(listRoomsFrame(1, LIMIT));
 
     await waitFor(() => raw.received.some(isResponseTo(1)), "the answer to the largest allowed frame");
-    expect(raw.received.find(isResponseTo(1))).toEqual({ id: 1, result: { type: "data", data: { json: { rooms: [], nextCursor: null } } } });
+    expect(raw.received.find(isResponseTo(1))).toEqual({ id: 1, result: { type: "data", data: { rooms: [], nextCursor: null } } });
     expect(raw.closeCode).toBeNull();
   });
 
   it("answers a big but allowed message, even when the answer is an error", async () => {
     const app = await startTestServer();
     const raw = await rawSocket(app.wsUrl);
-    const frame = JSON.stringify({
-      id: 7,
-      method: "mutation",
-      params: { path: "sendMessage", input: { json: { roomId: "big", text: "x".repeat(60 * 1024) } } },
-    });
+    const frame = encodeFrame(wireRequest(7, "mutation", "sendMessage", { roomId: "big", text: "x".repeat(60 * 1024) }));
 
     raw.socket.send(frame);
 
     await waitFor(() => raw.received.some(isResponseTo(7)), "the answer to a 60 KiB message");
-    expect(raw.received.find(isResponseTo(7))).toMatchObject({ id: 7, error: { json: { data: { code: "BAD_REQUEST" } } } });
+    expect(raw.received.find(isResponseTo(7))).toMatchObject({ id: 7, error: { data: { code: "BAD_REQUEST" } } });
     expect(raw.closeCode).toBeNull();
   });
 });

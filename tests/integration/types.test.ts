@@ -1,5 +1,5 @@
 /**
- * The typed client as a consumer sees it: through `@chat/api/client`'s published `dist` types,
+ * The typed client as a consumer sees it: through `@chat/client`'s published `dist` types,
  * across the package boundary. These assertions are checked by `npm run typecheck -w
  * @chat/tests` (`tsc`); at run time `expectTypeOf` does nothing.
  */
@@ -12,7 +12,7 @@ import {
   type JoinResult,
   type PresenceEvent,
   type RoomSummary,
-} from "@chat/api/client";
+} from "@chat/client";
 import type { TRPCClientError } from "@trpc/client";
 import { describe, expect, expectTypeOf, it } from "vitest";
 
@@ -67,6 +67,12 @@ describe("the client's types across the package boundary", () => {
   it("exports createChatClient as a function", () => {
     expect(typeof createChatClient).toBe("function");
     expectTypeOf(createChatClient).returns.toEqualTypeOf<ChatClient>();
+  });
+
+  it("still serves the client as @chat/api/client, for code written before @chat/client", async () => {
+    const legacy = await import("@chat/api/client");
+    expect(legacy.createChatClient).toBe(createChatClient);
+    expectTypeOf(legacy.createChatClient).toEqualTypeOf(createChatClient);
   });
 });
 

@@ -1,5 +1,5 @@
 import { ManualClock } from "@chat/api";
-import type { ChatClient, PresenceEvent } from "@chat/api/client";
+import type { ChatClient, PresenceEvent } from "@chat/client";
 import { TYPING_INTERVAL_MS } from "@chat/api/schema";
 import { describe, expect, it } from "vitest";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";

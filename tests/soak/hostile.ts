@@ -5,8 +5,9 @@
  * do not change: every honest client still gets every acknowledged message exactly once, and the
  * server holds nothing afterwards.
  */
+import { encodeFrame, wireRequest as request } from "@chat/api/wire-kit";
+import type { TRPCRequestMessage } from "@trpc/server/rpc";
 import WebSocket from "ws";
-import { wireRequest as request } from "../fixtures/wire-request.js";
 import { sleep } from "./soak-util.js";
 
 /** How many times each attack ran. */
@@ -46,7 +47,7 @@ export async function runHostile(options: HostileOptions): Promise<HostileCounts
 async function run(attack: (typeof ATTACKS)[number], wsUrl: string, address: string, roomId: string, name: string): Promise<void> {
   const socket = await open(wsUrl, address);
   try {
-    const send = (requests: object[]): void => socket.send(JSON.stringify(requests));
+    const send = (requests: TRPCRequestMessage[]): void => socket.send(encodeFrame(requests));
     switch (attack) {
       case "replay":
         // A hundred replays asked for, then never read.
@@ -64,7 +65,7 @@ async function run(attack: (typeof ATTACKS)[number], wsUrl: string, address: str
         for (let frame = 0; frame < 5; frame++) send(batch(500, (id) => request(frame * 500 + id, "query", "listRooms")));
         break;
       case "longIds":
-        for (let n = 0; n < 20; n++) socket.send(JSON.stringify(request(`${n}${"i".repeat(60_000)}`, "subscription", "onMessage", { roomId })));
+        for (let n = 0; n < 20; n++) socket.send(encodeFrame(request(`${n}${"i".repeat(60_000)}`, "subscription", "onMessage", { roomId })));
         break;
       case "churn":
         send([request(1, "mutation", "joinRoom", { roomId, username: name })]);
@@ -91,6 +92,6 @@ function open(wsUrl: string, localAddress: string): Promise<WebSocket> {
   });
 }
 
-function batch(count: number, make: (id: number) => object): object[] {
+function batch(count: number, make: (id: number) => TRPCRequestMessage): TRPCRequestMessage[] {
   return Array.from({ length: count }, (_, index) => make(index + 1));
 }

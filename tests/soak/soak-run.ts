@@ -12,7 +12,7 @@
  * - No subscription received any message twice, or one sender's messages out of order, or a gap notice.
  * - After everyone leaves and disconnects: no broker streams, no members in any room, no connections.
  */
-import { type ChatClient, createChatClient } from "@chat/api/client";
+import { type ChatClient, createChatClient } from "@chat/client";
 import { createLogger, loadConfig, startChatServer } from "@chat/server";
 import { TRPCClientError } from "@trpc/client";
 import WebSocket from "ws";

@@ -4,7 +4,7 @@
  * vitest.config.ts), so the store's signals and memos react as they do in the page.
  */
 import { MemoryBroker } from "@chat/api";
-import type { ChatClient, ChatMessage } from "@chat/api/client";
+import type { ChatClient, ChatMessage } from "@chat/client";
 import { createRoot } from "solid-js";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
@@ -145,7 +145,7 @@ describe("a tab's rooms", () => {
     await say(bob, roomId, "welcome");
     await waitFor(() => textsIn(store, roomId).includes("welcome"), "bob's welcome");
     expect(textsIn(store, roomId)).toEqual(["bob joined", "hello", "alice joined", "welcome"]);
-    expect(tap.calls("onMessage").map((request) => request.input)).toEqual([{ roomId, lastEventId: lastInHistory }]);
+    expect(tap.calls("onMessage").map((request) => request.params.input)).toEqual([{ roomId, lastEventId: lastInHistory }]);
   });
 
   it("shows each message once when the server replays what the tab already has", async () => {
@@ -267,7 +267,7 @@ describe("a tab's rooms", () => {
     expect(await store.join(roomId, "bob")).toBe(false);
 
     expect(store.state.joinError).toBe(`You are already in ${roomId} as alice; leave it first to change your name.`);
-    expect(tap.calls("joinRoom").map((request) => request.input)).toEqual([{ roomId, username: "alice" }]);
+    expect(tap.calls("joinRoom").map((request) => request.params.input)).toEqual([{ roomId, username: "alice" }]);
     expect(roomIds(store)).toEqual([roomId]);
     expect(store.activeRoom()?.username).toBe("alice");
   });
@@ -310,7 +310,7 @@ describe("who is typing", () => {
     // A round trip on the same socket after them: every frame the drafts caused has gone out.
     await store.send(roomId, "hello");
 
-    expect(tap.calls("sendTyping").map((request) => request.input)).toEqual([{ roomId }]);
+    expect(tap.calls("sendTyping").map((request) => request.params.input)).toEqual([{ roomId }]);
   });
 
   it("never shows its own name as typing, and drops someone who leaves", async () => {

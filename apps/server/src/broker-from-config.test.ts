@@ -1,4 +1,5 @@
-import { MemoryBroker, RedisBroker, systemClock } from "@chat/api";
+import { MemoryBroker, systemClock } from "@chat/api";
+import { RedisBroker } from "@chat/redis-broker";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createBroker } from "./broker-from-config.js";
 import { loadConfig } from "./config.js";

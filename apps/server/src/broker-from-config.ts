@@ -2,7 +2,8 @@
  * Which broker a server runs on: the Redis broker when `REDIS_URL` is set, so that several nodes
  * share rooms (docs/scaling.md), otherwise the in-memory one of a single node.
  */
-import { type ChatBroker, type Clock, MemoryBroker, RedisBroker } from "@chat/api";
+import { type ChatBroker, type Clock, MemoryBroker } from "@chat/api";
+import { RedisBroker } from "@chat/redis-broker";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 

@@ -10,11 +10,6 @@
 import type { Clock } from "@chat/api";
 import { type StrikeOptions, StrikeWindow } from "./strikes.js";
 
-/** WebSocket close code 1008, "policy violation" (RFC 6455 §7.4.1): what a flooder is cut off with. */
-export const FLOOD_CLOSE_CODE = 1008;
-/** The close reason sent with `FLOOD_CLOSE_CODE`. */
-export const FLOOD_CLOSE_REASON = "rate limit exceeded";
-
 /** A wait a client was told, for one procedure. */
 interface Told {
   /** Frames the connection had received when the refusal went out: later frames came after it. */

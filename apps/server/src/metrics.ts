@@ -8,9 +8,10 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ChatBroker } from "@chat/api";
+import { SLOW_CONSUMER_CLOSE_CODE } from "@chat/api/close-codes";
 import type { HttpGuard } from "./http-guard.js";
 import { ServerCounts } from "./server-counts.js";
-import { SLOW_CONSUMER_CLOSE_CODE, type WsTransport } from "@chat/trpc-ws";
+import type { WsTransport } from "@chat/trpc-ws";
 
 /** Where scrapes read from: the server's parts, known once it has built them. */
 export interface MetricSources {

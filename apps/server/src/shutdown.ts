@@ -4,16 +4,10 @@
  */
 import type { Server } from "node:http";
 import type { ChatBroker } from "@chat/api";
+import { SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON } from "@chat/api/close-codes";
 import type { WebSocketServer } from "ws";
 import type { Logger } from "./logger.js";
 import type { WsTransport } from "@chat/trpc-ws";
-
-/**
- * Close code for sockets closed by a shutdown: 1001 "going away" (RFC 6455 §7.4.1). 1012
- * "service restart" would promise a restart that a plain SIGTERM does not; 1001 only says this
- * endpoint is leaving, and the tRPC client reconnects on either.
- */
-export const SHUTDOWN_CLOSE_CODE = 1001;
 
 /** How long shutdown lets sockets flush what is queued for them before cutting them. */
 export const SHUTDOWN_GRACE_MS = 2000;
@@ -48,7 +42,7 @@ export async function shutdown({ http, wss, transport, broker, logger }: Shutdow
   const allClosed = Promise.all(
     Array.from(wss.clients, (ws) => new Promise<void>((resolve) => ws.once("close", () => resolve()))),
   );
-  for (const ws of wss.clients) ws.close(SHUTDOWN_CLOSE_CODE, "Server shutting down");
+  for (const ws of wss.clients) ws.close(SHUTDOWN_CLOSE_CODE, SHUTDOWN_CLOSE_REASON);
   const cut = setTimeout(() => {
     logger.warn("shutdown_cut", { connections: wss.clients.size });
     for (const ws of wss.clients) ws.terminate();

@@ -5,11 +5,12 @@
  * three, and of every failure, carry the connection's id.
  */
 import { type AppRouter, ChatError, type ChatContext, type Clock, REQUESTS_PER_FRAME_MAX, REPLAY_LIMIT } from "@chat/api";
+import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON } from "@chat/api/close-codes";
 import type { TransportErrorInfo, TransportOptions } from "@chat/trpc-ws";
 import { TRPCError } from "@trpc/server";
 import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
-import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, FloodWatch } from "./flood-watch.js";
+import { FloodWatch } from "./flood-watch.js";
 import { LogThrottle } from "./log-throttle.js";
 import type { Logger } from "./logger.js";
 import type { Tally } from "./tally.js";
@@ -72,6 +73,7 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
       else logger.debug("procedure_refused", { connectionId, path, code: error.code });
     },
     backpressure: {
+      close: { code: SLOW_CONSUMER_CLOSE_CODE, reason: SLOW_CONSUMER_CLOSE_REASON },
       maxBytes: config.SLOW_CONSUMER_MAX_BYTES,
       drainMs: config.SLOW_CONSUMER_DRAIN_MS,
       // Every subscription replaying all it may at once, and then some: only a reader that

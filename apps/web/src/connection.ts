@@ -2,7 +2,7 @@
  * The app's one connection to the server. Only the store uses it; components see its status
  * and never the WebSocket itself.
  */
-import { type ChatClient, type ChatClientOptions, type ConnectionStatus, createChatClient } from "@chat/api/client";
+import { type ChatClient, type ChatClientOptions, type ConnectionStatus, createChatClient } from "@chat/client";
 import { type Accessor, createSignal } from "solid-js";
 
 /** The server as the store sees it: typed procedures plus a reactive connection status. */

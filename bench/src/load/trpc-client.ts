@@ -1,10 +1,14 @@
 /**
  * Ours: tRPC's WebSocket wire protocol spoken directly on a `ws` socket, as `@trpc/client` with
- * superjson speaks it (see tests/fixtures/trpc-wire.ts): requests
+ * superjson speaks it, through the wire kit of the tests (`@chat/api/wire-kit`): requests
  * `{id, method, params: {path, input: {json}}}`, answers `{id, result: {type, data: {json}}}`.
+ * Deliveries are told apart by their prefix and never decoded, so the load generator's cost per
+ * delivery stays that of receiving a frame.
  * It joins, then subscribes to `onMessage` (from the last message of the join's history, as the
  * real client does) and `onPresence`, like the web app; it answers the server's `PING`.
  */
+import type { JoinResult } from "@chat/api/schema";
+import { decodeIncoming, encodeFrame, type WireMethod, wireRequest } from "@chat/api/wire-kit";
 import WebSocket from "ws";
 import { type BenchClient, type ClientEvents, watchLiveness } from "./client.js";
 
@@ -17,20 +21,13 @@ const FIRST_SEND_ID = 10;
 const MESSAGE_DATA_PREFIX = `{"id":${MESSAGES_ID},"result":{"type":"data"`;
 const PRESENCE_DATA_PREFIX = `{"id":${PRESENCE_ID},"result":{"type":"data"`;
 
-interface Answer {
-  id?: unknown;
-  result?: { type?: string; data?: { json?: { history?: { id?: string }[] } } };
-  error?: { json?: { message?: string } };
-}
-
 /** Opens a tRPC client that joins `roomId` and subscribes to its messages and presence. */
 export function openTrpcClient(url: string, roomId: string, username: string, events: ClientEvents): BenchClient {
   const socket = new WebSocket(url);
   let nextId = FIRST_SEND_ID;
   let pending = 3;
   const { live, markLive, failLive } = watchLiveness(socket, events);
-  const request = (id: number, method: "mutation" | "subscription", path: string, input: unknown): void =>
-    socket.send(JSON.stringify({ id, method, params: { path, input: { json: input } } }));
+  const request = (id: number, method: WireMethod, path: string, input: unknown): void => socket.send(encodeFrame(wireRequest(id, method, path, input)));
   const started = (): void => {
     if (--pending === 0) markLive();
   };
@@ -43,19 +40,19 @@ export function openTrpcClient(url: string, roomId: string, username: string, ev
     // Presence (joins in a storm: one per member per join) is not measured; skip its parsing.
     if (frame.startsWith(PRESENCE_DATA_PREFIX)) return;
     // The rest is rare (setup, presence, replies to sends): parsing it costs little.
-    const answer = JSON.parse(frame) as Answer;
-    if (answer.error) {
-      const message = answer.error.json?.message ?? "error";
-      events.onError(message);
-      if (typeof answer.id === "number" && answer.id < FIRST_SEND_ID) failLive(new Error(message));
+    const answer = decodeIncoming(frame);
+    if ("error" in answer) {
+      events.onError(answer.error.message);
+      if (typeof answer.id === "number" && answer.id < FIRST_SEND_ID) failLive(new Error(answer.error.message));
       return;
     }
+    if (!("result" in answer)) return;
     if (answer.id === JOIN_ID) {
-      const lastEventId = answer.result?.data?.json?.history?.at(-1)?.id;
+      const lastEventId = (answer.result.data as JoinResult | undefined)?.history.at(-1)?.id;
       request(MESSAGES_ID, "subscription", "onMessage", lastEventId === undefined ? { roomId } : { roomId, lastEventId });
       request(PRESENCE_ID, "subscription", "onPresence", { roomId });
       started();
-    } else if ((answer.id === MESSAGES_ID || answer.id === PRESENCE_ID) && answer.result?.type === "started") {
+    } else if ((answer.id === MESSAGES_ID || answer.id === PRESENCE_ID) && answer.result.type === "started") {
       started();
     }
   });

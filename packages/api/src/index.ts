@@ -1,6 +1,7 @@
 /**
- * `@chat/api`, the server side: the router, the per-connection context, and the brokers.
- * Browsers and other clients import `@chat/api/client` and `@chat/api/schema` instead.
+ * `@chat/api`, the server side: the router, the per-connection context, the domain and the
+ * in-memory broker (the Redis broker is `@chat/redis-broker`).
+ * Browsers and other clients import `@chat/client` (and `@chat/api/schema`) instead.
  */
 export { appRouter, type AppRouter } from "./router.js";
 export { createContextFactory, type ChatContext, type ChatContextDeps, type ConnectionInfo } from "./context.js";
@@ -12,9 +13,9 @@ export { REQUEST_ID_MAX_LENGTH, REQUESTS_PER_FRAME_MAX } from "./wire-limits.js"
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
+export { messageBytes } from "./domain/message-size.js";
+export { compareRooms } from "./domain/room-directory.js";
 export { GAP_NOTICE_TEXT, gapNotice } from "./domain/gap-notice.js";
 export { ChatSession, DEFAULT_SESSION_LIMITS, type SessionCounts, type SessionLimits } from "./domain/chat-session.js";
 export { type Clock, ManualClock, systemClock } from "./domain/clock.js";
 export { type RateLimitOptions, TokenBucket } from "./domain/rate-limit.js";
-export { RedisBroker } from "./redis/redis-broker.js";
-export type { BrokerLogger, RedisBrokerOptions } from "./redis/redis-broker-options.js";

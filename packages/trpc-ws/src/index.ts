@@ -8,5 +8,5 @@ export {
   type TransportStats,
   type WsTransport,
 } from "./ws-transport.js";
-export { type BackpressureOptions, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON, type SlowConsumerReason } from "./socket-writer.js";
+export type { BackpressureOptions, SlowConsumerReason } from "./socket-writer.js";
 export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./push-stream.js";

@@ -18,14 +18,11 @@ import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 
 /**
- * Close code for a connection closed as a slow consumer. 4000–4999 are for applications
- * (RFC 6455 §7.4.2); 4008 mirrors HTTP 408, "you took too long", and tells a client that
- * reconnecting (and resuming from its last event id) is the right response.
+ * The default close code for a connection closed as a slow consumer. 4000–4999 are for
+ * applications (RFC 6455 §7.4.2); 4008 mirrors HTTP 408, "you took too long", and tells a client
+ * that reconnecting (and resuming from its last event id) is the right response.
  */
-export const SLOW_CONSUMER_CLOSE_CODE = 4008;
-
-/** Close reason sent with `SLOW_CONSUMER_CLOSE_CODE`. */
-export const SLOW_CONSUMER_CLOSE_REASON = "slow consumer";
+const SLOW_CONSUMER_CLOSE_CODE = 4008;
 
 /** Why a connection was found to be a slow consumer. */
 export type SlowConsumerReason = "max_bytes" | "max_waiting" | "drain_timeout";
@@ -43,6 +40,8 @@ export interface BackpressureOptions {
   paceBytes?: number;
   /** Events that may wait in a connection's subscriptions before it is a slow consumer. @default Infinity */
   maxWaiting?: number;
+  /** What a slow consumer is closed with. @default { code: 4008, reason: "slow consumer" } */
+  close?: { code: number; reason: string };
 }
 
 /** A subscription whose events wait for the socket to drain. */
@@ -72,6 +71,7 @@ export class SocketWriter {
   private readonly maxWaiting: number;
   private readonly maxBytes: number;
   private readonly drainMs: number;
+  private readonly close: { code: number; reason: string };
 
   constructor(
     private readonly ws: WebSocket,
@@ -85,6 +85,7 @@ export class SocketWriter {
     this.maxWaiting = options.maxWaiting ?? Infinity;
     this.maxBytes = options.maxBytes ?? Infinity;
     this.drainMs = options.drainMs ?? Infinity;
+    this.close = options.close ?? { code: SLOW_CONSUMER_CLOSE_CODE, reason: "slow consumer" };
     ws.once("close", () => this.stopDrainTimer());
   }
 
@@ -191,7 +192,7 @@ export class SocketWriter {
     this.onSlowConsumer(reason, ws.bufferedAmount);
     // `close()` queues the close frame behind the buffered data; a reader that never reads
     // will never see it, so the socket is cut after one more drain period.
-    ws.close(SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON);
+    ws.close(this.close.code, this.close.reason);
     if (!Number.isFinite(this.drainMs)) return;
     const cut = setTimeout(() => ws.terminate(), this.drainMs).unref();
     ws.once("close", () => clearTimeout(cut));

@@ -37,7 +37,7 @@ export type TransportErrorInfo<TRouter extends AnyTRPCRouter> = Parameters<HTTPE
   fromSocket: boolean;
 };
 
-/** What the transport tells of a connection found to be a slow consumer, before closing it with 4008. */
+/** What the transport tells of a connection found to be a slow consumer, before closing it (`backpressure.close`). */
 export interface SlowConsumerReport<TContext> {
   ctx: TContext | undefined;
   reason: SlowConsumerReason;

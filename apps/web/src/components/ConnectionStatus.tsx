@@ -1,4 +1,4 @@
-import type { ConnectionStatus as Status } from "@chat/api/client";
+import type { ConnectionStatus as Status } from "@chat/client";
 import type { JSX } from "solid-js";
 import { useChat } from "../stores/chat-context";
 

@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { describe, expect, it } from "vitest";
 import { takeUnseen } from "./dedupe";
 

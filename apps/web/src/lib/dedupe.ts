@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 
 /**
  * Ids remembered per room for dropping replays. A replay never holds more than the server's

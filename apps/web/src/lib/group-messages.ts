@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 
 /** Consecutive messages shown under one author line. */
 export interface MessageGroup {

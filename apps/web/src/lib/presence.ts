@@ -1,4 +1,4 @@
-import type { PresenceEvent } from "@chat/api/client";
+import type { PresenceEvent } from "@chat/client";
 
 const byName = (a: string, b: string): number => a.localeCompare(b, undefined, { sensitivity: "base" });
 

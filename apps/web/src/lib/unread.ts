@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 
 /** Whether `message` should raise a hidden room's unread count: only what other people say. */
 export function countsAsUnread(message: ChatMessage, ownName: string): boolean {

@@ -3,7 +3,7 @@
  * The fields are not `readonly` because Solid's typed setter skips readonly keys; the store proxy
  * itself refuses writes outside `setState`, which keeps components read-only.
  */
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import type { PendingMessage } from "./outbox";
 
 /** One joined room as the UI shows it. */

@@ -2,7 +2,7 @@
  * The chat's state and actions: the rooms this tab joined, their messages and members, which
  * one is shown, and the remembered name. It is the only user of the connection.
  */
-import type { ConnectionStatus } from "@chat/api/client";
+import type { ConnectionStatus } from "@chat/client";
 import { type Accessor, batch, createMemo } from "solid-js";
 import { createStore } from "solid-js/store";
 import type { Connection } from "../connection";

@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@chat/api/client";
+import { type ChatMessage, CONNECTION_CUT_CLOSE_CODE } from "@chat/client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { classifySendFailure, createOutbox, type Outbox, type PendingMessage } from "./outbox";
 
@@ -12,7 +12,7 @@ interface Call {
 /** An error as tRPC's client gives it: the server's `data`, or a closed socket as the cause. */
 const serverError = (code: string, message: string, retryAfterMs?: number | null): Error =>
   Object.assign(new Error(message), { data: retryAfterMs === undefined ? { code } : { code, retryAfterMs } });
-const socketClosed = (): Error => Object.assign(new Error("Unknown error"), { cause: { type: "close", code: 1006 } });
+const socketClosed = (): Error => Object.assign(new Error("Unknown error"), { cause: { type: "close", code: CONNECTION_CUT_CLOSE_CODE } });
 
 /** Lets settled promises run their callbacks. */
 const settle = async (): Promise<void> => {

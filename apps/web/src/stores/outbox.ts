@@ -8,7 +8,7 @@
  * Framework-free: the store shows what it is told through `OutboxView`. Nothing here survives a
  * page reload.
  */
-import { type ChatMessage, retryAfterMs } from "@chat/api/client";
+import { type ChatMessage, retryAfterMs } from "@chat/client";
 import { errorMessage } from "../lib/error-message";
 
 /** A message of this tab that the server has not confirmed, as the log shows it. */

@@ -2,7 +2,7 @@
  * The outbox's view on the store: a room's pending lines in `RoomState.pending`, and the server's
  * copy shown in a line's place within the same update, so the log never flickers or doubles.
  */
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { batch } from "solid-js";
 import { produce, type SetStoreFunction } from "solid-js/store";
 import type { ChatState } from "./chat-state";

@@ -2,7 +2,7 @@
  * Messages arriving in a joined room: shown once each, in the room's log, which keeps only the
  * newest `MAX_MESSAGES_PER_ROOM`; counted as unread while another room is shown.
  */
-import type { ChatMessage } from "@chat/api/client";
+import type { ChatMessage } from "@chat/client";
 import { batch } from "solid-js";
 import { produce } from "solid-js/store";
 import { takeUnseen } from "../lib/dedupe";
