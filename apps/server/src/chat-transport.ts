@@ -4,7 +4,7 @@
  */
 import type { BlockList } from "node:net";
 import { appRouter, type ChatContext, REQUEST_ID_MAX_LENGTH } from "@chat/api";
-import { applyWSSHandler, type WsTransport } from "@chat/trpc-ws";
+import { applyWSSHandler, errorDetails, type WsTransport } from "@chat/trpc-ws";
 import type { WebSocketServer } from "ws";
 import { addressKey, clientAddress } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -49,7 +49,7 @@ export function serveChat({ wss, config, logger, trustedProxies, newSession, pol
       ctx.close();
     },
     onError: (report) => {
-      if (!report.fromSocket) counts?.replyError(report.path, report.error.code);
+      if (errorDetails(report)?.fromSocket !== true) counts?.replyError(report.path, report.error.code);
       policy.onError(report);
     },
     backpressure: policy.backpressure,

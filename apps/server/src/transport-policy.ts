@@ -6,7 +6,7 @@
  */
 import { type AppRouter, ChatError, type ChatContext, type Clock, REQUESTS_PER_FRAME_MAX, REPLAY_LIMIT } from "@chat/api";
 import { FLOOD_CLOSE_CODE, FLOOD_CLOSE_REASON, SLOW_CONSUMER_CLOSE_CODE, SLOW_CONSUMER_CLOSE_REASON } from "@chat/api/close-codes";
-import type { TransportErrorInfo, TransportOptions } from "@chat/trpc-ws";
+import { type ErrorDetails, errorDetails, type TransportOptions } from "@chat/trpc-ws";
 import { TRPCError } from "@trpc/server";
 import type { WebSocket } from "ws";
 import type { Config } from "./config.js";
@@ -33,7 +33,7 @@ export interface TransportPolicyDeps {
 export interface TransportPolicy extends Required<Pick<TransportOptions<AppRouter>, "backpressure" | "requestsPerFrame">> {
   /** A connection opened with this context on this socket: its flood watch starts. */
   opened(ctx: ChatContext, ws: WebSocket): void;
-  onError(report: TransportErrorInfo<AppRouter>): void;
+  onError(report: Parameters<NonNullable<TransportOptions<AppRouter>["onError"]>>[0]): void;
 }
 
 /** The server's transport policy. */
@@ -60,7 +60,9 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
     opened(ctx, ws) {
       sockets.set(ctx, ws);
     },
-    onError({ error, path, type, ctx, frame, framesReceived, fromSocket }) {
+    onError(report) {
+      const { error, path, type, ctx } = report;
+      const { frame, framesReceived, fromSocket } = errorDetails(report) ?? NO_DETAILS;
       const connectionId = ctx?.session.id;
       // A frame `ws` refused (too big, bad UTF-8) is the client's fault, and its socket is closed for it.
       if (fromSocket) logger.debug("socket_error", { connectionId, error: error.message });
@@ -94,6 +96,9 @@ export function transportPolicy({ config, clock, logger, serverDisconnects }: Tr
     },
   };
 }
+
+/** For a report without the transport's details (none comes without them): no frame, not the socket's. */
+const NO_DETAILS: ErrorDetails = { frame: 0, framesReceived: 0, fromSocket: false };
 
 /** The wait a refusal named, if any. */
 function retryAfterOf(error: TRPCError): number | null {

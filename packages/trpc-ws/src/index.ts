@@ -3,10 +3,10 @@ export {
   applyWSSHandler,
   getWSConnectionHandler,
   type SlowConsumerReport,
-  type TransportErrorInfo,
   type TransportOptions,
   type TransportStats,
   type WsTransport,
 } from "./ws-transport.js";
 export type { BackpressureOptions, SlowConsumerReason } from "./socket-writer.js";
 export { isPushStream, type PushStream, type StreamFailure, type StreamListener } from "./push-stream.js";
+export { errorDetails, type ErrorDetails } from "./error-details.js";

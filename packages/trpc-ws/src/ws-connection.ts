@@ -23,11 +23,12 @@ import type { Heartbeat, HeartbeatMember } from "./heartbeat.js";
 import { SocketWriter } from "./socket-writer.js";
 import type { Call, ProcedureCall, RequestId, SubscriptionCall } from "./ws-call.js";
 import { Subscription, type SubscriptionHost } from "./ws-subscription.js";
-import type { TransportErrorInfo, TransportOptions, TransportStats } from "./ws-transport.js";
+import { recordErrorDetails } from "./error-details.js";
+import type { TransportOptions, TransportStats } from "./ws-transport.js";
 
 /** What every connection of one handler uses. */
 export interface Shared<TRouter extends AnyTRPCRouter> {
-  opts: TransportOptions<TRouter>;
+  opts: Omit<TransportOptions<TRouter>, "wss">;
   encoder: Encoder;
   /** The shared-frame maker, for JSON; null when another encoder encodes each message. */
   eventFrame: ((envelope: string, value: unknown) => Buffer) | null;
@@ -404,19 +405,11 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
   /** `onError`, which runs in listeners and in promises nothing awaits: its throw or rejection is dropped. */
   private callOnError(error: TRPCError, call: Call, onFailure: () => void = noop, fromSocket = false): void {
     const { onError } = this.shared.opts;
-    const info: TransportErrorInfo<TRouter> = {
-      error,
-      type: call.type,
-      path: call.path,
-      input: call.input,
-      ctx: this.ctx,
-      req: this.req,
-      frame: call.frame,
-      framesReceived: this.frames,
-      fromSocket,
-    };
+    const info = { error, type: call.type, path: call.path, input: call.input, ctx: this.ctx, req: this.req };
+    recordErrorDetails(info, { frame: call.frame, framesReceived: this.frames, fromSocket });
     try {
-      const result = onError?.(info);
+      // Typed to return nothing, yet an async one returns a promise, whose rejection must not go unhandled.
+      const result: unknown = onError?.(info);
       if (result instanceof Promise) result.catch(onFailure);
     } catch {
       onFailure();

@@ -1,13 +1,18 @@
 /**
- * `applyWsTransport` on real sockets: through `@trpc/client`'s `wsLink`, which is what it must
+ * `applyWSSHandler` on real sockets: through `@trpc/client`'s `wsLink`, which is what it must
  * satisfy, and what becomes of a connection's subscriptions when it closes or fails to deliver.
  */
-import { tracked } from "@trpc/server";
-import { TRPCClientError } from "@trpc/client";
-import { describe, expect, it, vi } from "vitest";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from "@trpc/client";
+import { type AnyTRPCRouter, initTRPC, tracked } from "@trpc/server";
+import type { WSSHandlerOptions } from "@trpc/server/adapters/ws";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { applyWSSHandler } from "./ws-transport.js";
 import { at, connectClient, errorOf, isObject, type Note, RawClient, request, resultOf, startServer, type TestRouter } from "./testing/transport-harness.js";
 
-describe("applyWsTransport with @trpc/client's wsLink", () => {
+describe("applyWSSHandler with @trpc/client's wsLink", () => {
   it("answers queries and mutations with Dates intact, and a failing mutation with its code, reported to onError", async () => {
     const server = await startServer();
     const client = connectClient(server);
@@ -54,7 +59,7 @@ describe("applyWsTransport with @trpc/client's wsLink", () => {
   });
 });
 
-describe("applyWsTransport's connections", () => {
+describe("applyWSSHandler's connections", () => {
   it("closing the socket ends its open subscriptions, then tells onClose with the close code", async () => {
     const server = await startServer();
     const raw = await RawClient.open(server.url);
@@ -126,5 +131,25 @@ describe("applyWsTransport's connections", () => {
     expect(server.feed.streams.size).toBe(0);
     server.feed.emit(tracked("good", { text: "good", at }));
     expect(raw.received.filter(resultOf(1, "data"))).toEqual([]);
+  });
+});
+
+/** Code written for tRPC's adapter, generic over its router, as libraries and tRPC's own helpers are. */
+function serveAsForTRPC<TRouter extends AnyTRPCRouter>(opts: WSSHandlerOptions<TRouter>) {
+  return applyWSSHandler(opts);
+}
+
+describe("applyWSSHandler's options", () => {
+  it("are tRPC's WSSHandlerOptions as they are, generic code included", async () => {
+    const t = initTRPC.context<{ user: string }>().create();
+    const router = t.router({ whoami: t.procedure.query(({ ctx }) => ctx.user) });
+    const wss = new WebSocketServer({ port: 0 });
+    onTestFinished(() => new Promise<void>((resolve) => wss.close(() => resolve())));
+    await once(wss, "listening");
+    serveAsForTRPC({ wss, router, createContext: async () => ({ user: "ann" }) });
+    const wsClient = createWSClient({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, WebSocket: WebSocket as unknown as NonNullable<Parameters<typeof createWSClient>[0]["WebSocket"]> });
+    onTestFinished(() => wsClient.close());
+    const client = createTRPCClient<typeof router>({ links: [wsLink({ client: wsClient })] });
+    await expect(client.whoami.query()).resolves.toBe("ann");
   });
 });

@@ -17,9 +17,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { AnyTRPCRouter, inferRouterContext, TRPCError } from "@trpc/server";
-import { type CreateWSSContextFn, type Encoder, jsonEncoder, type WSSHandlerOptions } from "@trpc/server/adapters/ws";
-import type { BaseHandlerOptions, HTTPErrorHandler } from "@trpc/server/http";
-import type { CreateContextCallback } from "@trpc/server/unstable-core-do-not-import";
+import { type Encoder, jsonEncoder, type WSSHandlerOptions } from "@trpc/server/adapters/ws";
 import type { TRPCReconnectNotification } from "@trpc/server/rpc";
 import type { WebSocket } from "ws";
 import { createEventFrames } from "./event-frames.js";
@@ -27,15 +25,6 @@ import { Heartbeat } from "./heartbeat.js";
 import type { BackpressureOptions, SlowConsumerReason } from "./socket-writer.js";
 import { Connection, type Shared } from "./ws-connection.js";
 
-/** What `onError` is told: tRPC's report, and which of the connection's frames the request came in. */
-export type TransportErrorInfo<TRouter extends AnyTRPCRouter> = Parameters<HTTPErrorHandler<TRouter, IncomingMessage>>[0] & {
-  /** The frame of the connection the request came in (1 for the first), 0 for none. */
-  frame: number;
-  /** How many frames the connection had received when the failure was reported. */
-  framesReceived: number;
-  /** Whether the error is the socket's own (a frame `ws` refused, which closes it), not a request's. */
-  fromSocket: boolean;
-};
 
 /** What the transport tells of a connection found to be a slow consumer, before closing it (`backpressure.close`). */
 export interface SlowConsumerReport<TContext> {
@@ -45,14 +34,11 @@ export interface SlowConsumerReport<TContext> {
 }
 
 /**
- * `applyWSSHandler`'s options: tRPC's own (`WSSHandlerOptions`, spelled out so that `onError` can
- * be told more), and what this transport adds.
+ * `applyWSSHandler`'s options: tRPC's own, unchanged (so code written for tRPC's adapter, generic
+ * code included, compiles against this one), and what this transport adds. `onError` is tRPC's;
+ * what this transport knows more of a failure is read with `errorDetails(info)`.
  */
-export type TransportOptions<TRouter extends AnyTRPCRouter> = Omit<BaseHandlerOptions<TRouter, IncomingMessage>, "onError"> &
-  CreateContextCallback<inferRouterContext<TRouter>, CreateWSSContextFn<TRouter>> &
-  Pick<WSSHandlerOptions<TRouter>, "prefix" | "keepAlive" | "dangerouslyDisablePong" | "experimental_encoder"> & {
-  /** Told of every failure, answered to a client or not; it may throw or reject without harm. */
-  onError?: (info: TransportErrorInfo<TRouter>) => unknown;
+export type TransportOptions<TRouter extends AnyTRPCRouter> = WSSHandlerOptions<TRouter> & {
   /** What one connection may cost in unsent data (`SocketWriter`); by default nothing closes a connection. */
   backpressure?: BackpressureOptions & { onSlowConsumer?(report: SlowConsumerReport<inferRouterContext<TRouter>>): void };
   /**
@@ -103,7 +89,7 @@ interface Handler<TRouter extends AnyTRPCRouter> {
   shared: Shared<TRouter>;
 }
 
-function createHandler<TRouter extends AnyTRPCRouter>(opts: TransportOptions<TRouter>): Handler<TRouter> {
+function createHandler<TRouter extends AnyTRPCRouter>(opts: Omit<TransportOptions<TRouter>, "wss">): Handler<TRouter> {
   const { transformer } = opts.router._def._config;
   const encoder: Encoder = opts.experimental_encoder ?? jsonEncoder;
   const keepAlive = opts.keepAlive?.enabled === true ? { pingMs: opts.keepAlive.pingMs ?? PING_MS, pongWaitMs: opts.keepAlive.pongWaitMs ?? PONG_WAIT_MS } : null;
@@ -124,12 +110,19 @@ function createHandler<TRouter extends AnyTRPCRouter>(opts: TransportOptions<TRo
  * Returns a `ws` connection listener that serves a router, as tRPC's `getWSConnectionHandler`
  * does: for attaching it to a WebSocket server of your own.
  */
-export function getWSConnectionHandler<TRouter extends AnyTRPCRouter>(opts: TransportOptions<TRouter>): (ws: WebSocket, req: IncomingMessage) => void {
+export function getWSConnectionHandler<TRouter extends AnyTRPCRouter>(opts: Omit<TransportOptions<TRouter>, "wss">): (ws: WebSocket, req: IncomingMessage) => void {
   return createHandler(opts).onConnection;
 }
 
-/** Serves `opts.router` on every connection `opts.wss` accepts (under `opts.prefix`, when given). */
-export function applyWSSHandler<TRouter extends AnyTRPCRouter>(opts: TransportOptions<TRouter> & { wss: WSSHandlerOptions<TRouter>["wss"] }): WsTransport {
+/**
+ * Serves `opts.router` on every connection `opts.wss` accepts (under `opts.prefix`, when given),
+ * as tRPC's adapter does. It takes tRPC's options as they are (the union lets generic code pass
+ * `WSSHandlerOptions<TRouter>`), or with what this transport adds.
+ */
+export function applyWSSHandler<TRouter extends AnyTRPCRouter>(options: WSSHandlerOptions<TRouter> | TransportOptions<TRouter>): WsTransport {
+  // tRPC's options are these without the additions, which are all optional: the same thing, which
+  // the type checker only cannot see through a generic router.
+  const opts = options as TransportOptions<TRouter>;
   const { shared, onConnection } = createHandler(opts);
   opts.wss.on("connection", (ws, req) => {
     if (opts.prefix !== undefined && opts.prefix !== "" && req.url?.startsWith(opts.prefix) !== true) return;

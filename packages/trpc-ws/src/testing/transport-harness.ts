@@ -11,7 +11,11 @@ import { onTestFinished } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { z } from "zod";
 import type { StreamListener } from "../push-stream.js";
-import { applyWSSHandler, type TransportErrorInfo, type TransportOptions, type WsTransport } from "../ws-transport.js";
+import { type ErrorDetails, errorDetails } from "../error-details.js";
+import { applyWSSHandler, type TransportOptions, type WsTransport } from "../ws-transport.js";
+
+/** What `onError` was told, with the details this transport keeps beside it. */
+export type Reported = Parameters<NonNullable<TransportOptions<TestRouter>["onError"]>>[0] & Partial<ErrorDetails>;
 
 /** A connection's context: its socket, and the code it closed with once `onClose` has told it. */
 export interface TestContext {
@@ -128,7 +132,7 @@ export interface TestServer {
   echoes: EventEmitter;
   /** Each connection's context, in the order they opened. */
   connections: TestContext[];
-  errors: TransportErrorInfo<TestRouter>[];
+  errors: Reported[];
   /** Every connection found to be a slow consumer, by why. */
   slowConsumers: { reason: string }[];
   /** How many `waits` generators ran their `finally`. */
@@ -150,7 +154,7 @@ export async function startServer(
   const pulled = { ended: 0 };
   const echoes = new EventEmitter();
   const connections: TestServer["connections"] = [];
-  const errors: TransportErrorInfo<TestRouter>[] = [];
+  const errors: Reported[] = [];
   const slowConsumers: { reason: string }[] = [];
   const transport = applyWSSHandler({
     wss,
@@ -163,7 +167,7 @@ export async function startServer(
     onClose: ({ ctx, code }) => {
       if (ctx !== undefined) ctx.closedWith = code;
     },
-    onError: (report) => errors.push(report),
+    onError: (report) => errors.push({ ...report, ...errorDetails(report) }),
     // By default far beyond any test, so heartbeats never interleave with the frames checked.
     keepAlive: { enabled: true, ...keepAlive },
     backpressure: { maxBytes: 1 << 30, drainMs: 60_000, onSlowConsumer: ({ reason }) => slowConsumers.push({ reason }), ...backpressure },
