@@ -77,7 +77,8 @@ describe("differential: the connection", () => {
         await c.closed();
       },
     });
-    expect(trpc.frames[0]).toMatchObject({ id: null, error: {} });
+    expect(trpc.frames[0]).toMatchObject({ id: null, error: { message: "Invalid connection params shape", data: { code: "PARSE_ERROR" } } });
+    expect(trpc.closeCode).not.toBeNull();
     expect(ours).toEqual(trpc);
   });
 
@@ -164,8 +165,12 @@ describe("differential: the connection", () => {
         await c.frames(1);
       },
     });
-    expect(trpc.frames[0]).toMatchObject({ id: 1, error: {} });
-    expect(trpc.errors.length).toBeGreaterThan(0);
+    // The client gets tRPC's minimal shape; onError hears of the error and of the formatter's failure.
+    expect(trpc.frames[0]).toMatchObject({ id: 1, error: { message: "Internal server error", data: { code: "INTERNAL_SERVER_ERROR" } } });
+    expect(trpc.errors).toEqual([
+      { code: "FORBIDDEN", type: "query", path: "fails" },
+      { code: "INTERNAL_SERVER_ERROR", type: "query", path: "fails" },
+    ]);
     expect(ours).toEqual(trpc);
   });
 

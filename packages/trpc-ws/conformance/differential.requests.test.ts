@@ -114,6 +114,8 @@ describe("differential: requests", () => {
     });
     expect(trpc.frames[0]).toMatchObject({ id: null, error: { data: { code: "PARSE_ERROR" } } });
     expect(trpc.closeCode).toBeNull();
+    // tRPC answers a frame it cannot parse without telling onError (unlike `id: null`, above).
+    expect(trpc.errors).toEqual([]);
     expect(ours).toEqual(trpc);
   });
 
@@ -125,11 +127,12 @@ describe("differential: requests", () => {
         await c.frames(1);
       },
     });
-    expect(trpc.frames[0]).toMatchObject({ id: null, error: { data: { code: "PARSE_ERROR" } } });
+    expect(trpc.frames[0]).toMatchObject({ id: null, error: { message: "Invalid request id", data: { code: "PARSE_ERROR" } } });
+    expect(trpc.errors).toEqual([]);
     expect(ours).toEqual(trpc);
   });
 
-  it("handles a request whose id is null", async () => {
+  it("refuses a request whose id is null with PARSE_ERROR, told to onError", async () => {
     const { trpc, ours } = await differential({
       router,
       async script(c) {
@@ -137,7 +140,8 @@ describe("differential: requests", () => {
         await c.frames(1);
       },
     });
-    expect(trpc.frames.length).toBeGreaterThan(0);
+    expect(trpc.frames).toEqual([{ id: null, error: expect.objectContaining({ message: "`id` is required", data: expect.objectContaining({ code: "PARSE_ERROR" }) }) }]);
+    expect(trpc.errors).toEqual([{ code: "PARSE_ERROR", type: "unknown", path: undefined }]);
     expect(ours).toEqual(trpc);
   });
 
@@ -177,6 +181,7 @@ describe("differential: requests", () => {
     });
     expect(trpc.frames).toHaveLength(1);
     expect(trpc.frames[0]).toMatchObject({ id: null, error: { data: { code: "PARSE_ERROR" } } });
+    expect(trpc.errors).toEqual([]);
     expect(ours).toEqual(trpc);
   });
 });
