@@ -253,7 +253,7 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
         }
       }
       if (!Buffer.isBuffer(data)) {
-        this.fail(null, undefined, new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: "Unexpected WebSocket message format" }), UNKNOWN_CALL);
+        this.refuseFrame(new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: "Unexpected WebSocket message format" }));
         return;
       }
       const message: string | Uint8Array = isBinary ? data : data.toString("utf8");
@@ -288,7 +288,7 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
     try {
       decoded = encoder.decode(message);
     } catch (cause) {
-      this.fail(null, undefined, new TRPCError({ code: "PARSE_ERROR", cause }), UNKNOWN_CALL);
+      this.refuseFrame(new TRPCError({ code: "PARSE_ERROR", cause }));
       return null;
     }
     const raws = Array.isArray(decoded) ? decoded : [decoded];
@@ -299,7 +299,7 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
     try {
       return raws.map((raw) => parseTRPCMessage(raw, opts.router._def._config.transformer));
     } catch (cause) {
-      this.fail(null, undefined, new TRPCError({ code: "PARSE_ERROR", cause }), UNKNOWN_CALL);
+      this.refuseFrame(new TRPCError({ code: "PARSE_ERROR", cause }));
       return null;
     }
   }
@@ -391,6 +391,14 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
       this.reportInternal(getTRPCErrorFromUnknown(cause), call);
       return FALLBACK_ERROR_SHAPE;
     }
+  }
+
+  /**
+   * Answers a frame that holds no request to run (`id: null`). Not told to `onError`, as tRPC's
+   * adapter does not: the frame is the client's mistake, answered, and costs nothing more.
+   */
+  private refuseFrame(error: TRPCError): void {
+    this.respondSafely({ id: null, error: this.errorShape(error, UNKNOWN_CALL) });
   }
 
   /** Sends a response that answers no particular request; one that cannot be encoded is reported. */

@@ -39,6 +39,8 @@ export class Subscription implements StreamListener<unknown>, Paced {
   /** How to end the source: its iterator, or its Observable subscription. */
   private iterator: AsyncIterator<unknown> | null = null;
   private observed: Unsubscribable | null = null;
+  /** The source's `return()`, once called: the client is told of the end once it has settled. */
+  private returned: Promise<unknown> | null = null;
   /** Wakes a pull waiting for the next value when the subscription stops. */
   private wake: ((value: typeof STOPPED) => void) | null = null;
   /** Whether the client was told `started`: from then on, the end is told with `stopped`. */
@@ -118,10 +120,10 @@ export class Subscription implements StreamListener<unknown>, Paced {
     this.drop();
     this.wake?.(STOPPED);
     this.observed?.unsubscribe();
-    this.iterator?.return?.().catch((cause: unknown) => {
+    this.returned = this.iterator?.return?.().catch((cause: unknown) => {
       // An iterator that throws on its way out after a stop is the server's business, not the client's.
       if (!isAbortError(cause)) this.connection.report(cause, this.request);
-    });
+    }) ?? null;
     // A pushed or observed stream may not tell of its end once stopped: the client is told here.
     if (this.wake === null) this.onEnd();
   }
@@ -211,14 +213,24 @@ export class Subscription implements StreamListener<unknown>, Paced {
   private end(failure: StreamFailure | undefined): void {
     if (this.over) return;
     this.over = true;
-    const { connection, id, jsonrpc } = this;
-    connection.forget(this);
+    const { connection } = this;
     if (!this.stopped.signal.aborted) {
       this.stopped.abort();
       this.observed?.unsubscribe();
-      this.iterator?.return?.().catch((cause: unknown) => connection.report(cause, this.request));
+      this.returned = this.iterator?.return?.().catch((cause: unknown) => connection.report(cause, this.request)) ?? null;
     }
     this.wake?.(STOPPED);
+    // As tRPC's adapter does, the client hears of the end (and may reuse the id) once the source
+    // has finished returning, after the answers of the frame that stopped it: what the source does
+    // on its way out comes first, and a stop never overtakes a request sent beside it.
+    if (this.returned === null) this.tell(failure);
+    else void this.returned.then(() => setImmediate(() => this.tell(failure)));
+  }
+
+  /** Tells the client the subscription is over and frees its id: its error first when it failed, then `stopped`. */
+  private tell(failure: StreamFailure | undefined): void {
+    const { connection, id, jsonrpc } = this;
+    connection.forget(this);
     if (failure !== undefined) {
       connection.fail(id, jsonrpc, failure.error, this.request);
       // A failure before the stream started (the procedure threw) is the whole answer.

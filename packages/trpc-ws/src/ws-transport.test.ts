@@ -125,8 +125,8 @@ describe("applyWSSHandler's connections", () => {
       },
     };
     expect(() => server.feed.emit(tracked("bad", unserialisable))).not.toThrow();
-    expect(server.errors).toMatchObject([{ type: "subscription", path: "notes", error: { message: "no date today" } }]);
     expect(await raw.waitFor(errorOf(1))).toMatchObject({ id: 1, error: { json: { data: { code: "INTERNAL_SERVER_ERROR" } } } });
+    expect(server.errors).toMatchObject([{ type: "subscription", path: "notes", error: { message: "no date today" } }]);
     await raw.waitFor(resultOf(1, "stopped"));
     expect(server.feed.streams.size).toBe(0);
     server.feed.emit(tracked("good", { text: "good", at }));

@@ -1,7 +1,7 @@
 /**
  * tRPC over WebSocket, as `@trpc/client`'s `wsLink` speaks it: a drop-in for `@trpc/server`'s
  * `applyWSSHandler`, taking its `WSSHandlerOptions` and answering as it does, down to the frame
- * (`conformance/` runs tRPC's own tests against both). Procedures, input parsing, errors and
+ * (`conformance/` runs every scenario against both and compares). Procedures, input parsing, errors and
  * their shapes are tRPC's own (`callTRPCProcedure`, `parseTRPCMessage`, `getErrorShape`,
  * `transformTRPCResponse`); only the connection is ours.
  *
