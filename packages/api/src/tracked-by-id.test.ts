@@ -72,6 +72,18 @@ describe("trackedById", () => {
     expect(seen[0]?.map((envelope) => (envelope as unknown[])[1])).toEqual([first, second]);
   });
 
+  it("tracks an item that is not frozen afresh each time, with its id as it is now", async () => {
+    const item = { id: "a" };
+    async function* twice(): AsyncGenerator<{ id: string }> {
+      yield item;
+      item.id = "b";
+      yield item;
+    }
+    const stream = trackedById(twice(), wrap);
+    expect((await stream.next()).value?.[0]).toBe("a");
+    expect((await stream.next()).value?.[0]).toBe("b");
+  });
+
   it("hands a failed source's error on mapped, to a puller after what came before, and to a pushed listener", async () => {
     const broken = new Error("the store is away");
     const pulled = new EventQueue<{ id: string }>(() => undefined);

@@ -95,13 +95,13 @@ function same<T>(item: T): T {
 
 /**
  * The envelope of the item tracked last, pushed or pulled. A broker hands every subscriber of a
- * room the same item, one after another, so all but the first share its envelope, which nobody
- * changes.
+ * room the same item, one after another, so all but the first share its envelope. Only a frozen
+ * item's (as the queues hand out): one that could still change might carry another id by now.
  */
 let lastTracked: TrackedEnvelope<{ id: string }> | null = null;
 
 function trackedOnce<T extends { id: string }>(item: T): TrackedEnvelope<T> {
-  if (lastTracked?.[1] !== item) lastTracked = tracked(item.id, item);
+  if (lastTracked?.[1] !== item || !Object.isFrozen(item)) lastTracked = tracked(item.id, item);
   // The envelope holds `item` itself, so its type is `item`'s.
   return lastTracked as TrackedEnvelope<T>;
 }

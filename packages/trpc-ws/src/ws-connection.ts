@@ -46,6 +46,14 @@ const FALLBACK_ERROR_SHAPE: TRPCErrorShape = {
   data: { code: "INTERNAL_SERVER_ERROR", httpStatus: 500 },
 };
 
+/**
+ * The signal of every query and mutation. As in tRPC's adapter, whose query signals nothing ever
+ * aborts, a query or mutation runs to its end and its answer is dropped if the socket has gone: a
+ * message being stored when its sender's connection drops must still be stored. One for all,
+ * since a signal per call would cost an allocation per request for a signal that never fires.
+ */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** A failure that belongs to no request. */
 const UNKNOWN_CALL: Call = { type: "unknown", path: undefined, input: undefined, frame: 0 };
 
@@ -68,8 +76,6 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
   private connectionParamsDue: boolean;
   /** Aborted when the connection closes; made only if `createContext` reads `info.signal`. */
   private closed: AbortController | null = null;
-  /** Queries and mutations running, whose signals abort if the connection closes; made when first needed. */
-  private calls: Set<AbortController> | null = null;
   private readonly subscriptions = new Map<RequestId, Subscription>();
   /** Whether anything came from the client since the last beat. */
   private heard = true;
@@ -188,13 +194,17 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
     const { createContext } = this.shared.opts;
     let made: unknown;
     try {
+      const closedSignal = (): AbortSignal => this.closedSignal();
       const info: TRPCRequestInfo = {
         connectionParams: connectionParams(),
         calls: [],
         isBatchCall: false,
         accept: null,
         type: "unknown",
-        signal: this.closedSignal(),
+        // A getter: an AbortSignal costs most of a kilobyte, and few contexts ever read it.
+        get signal() {
+          return closedSignal();
+        },
         url: null,
       };
       made = createContext?.({ req: this.req, res: this.ws, info });
@@ -355,17 +365,14 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
       this.fail(id, jsonrpc, this.context.failed, call);
       return;
     }
-    const running = new AbortController();
-    (this.calls ??= new Set()).add(running);
-    this.call(call, running.signal, batchIndex)
+    this.call(call, NEVER_ABORTED, batchIndex)
       .then((data: unknown) => {
         if (isIterable(data)) {
           throw new TRPCError({ code: "UNSUPPORTED_MEDIA_TYPE", message: `Cannot return an async iterable or observable from a ${call.type} procedure with WebSockets` });
         }
         this.respond({ id, jsonrpc, result: { type: "data", data } });
       })
-      .catch((cause: unknown) => this.fail(id, jsonrpc, cause, call))
-      .finally(() => this.calls?.delete(running));
+      .catch((cause: unknown) => this.fail(id, jsonrpc, cause, call));
   }
 
   private subscribe(id: RequestId, jsonrpc: "2.0" | undefined, call: SubscriptionCall, batchIndex: number): void {
@@ -441,7 +448,6 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
     for (const subscription of this.subscriptions.values()) subscription.stop();
     shared.counts.subscriptions -= this.subscriptions.size;
     this.subscriptions.clear();
-    for (const running of this.calls ?? []) running.abort();
     this.closed?.abort();
     shared.opts.onClose?.({ ctx: this.ctx, code });
   }
