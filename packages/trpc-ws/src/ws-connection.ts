@@ -16,13 +16,12 @@ import {
 } from "@trpc/server";
 import type { Encoder } from "@trpc/server/adapters/ws";
 import { parseConnectionParamsFromUnknown, type TRPCRequestInfo } from "@trpc/server/http";
-import { isObservable } from "@trpc/server/observable";
 import { parseTRPCMessage, type TRPCClientOutgoingMessage, type TRPCErrorShape, type TRPCResponseMessage } from "@trpc/server/rpc";
 import type { RawData, WebSocket } from "ws";
 import type { Heartbeat, HeartbeatMember } from "./heartbeat.js";
 import { SocketWriter } from "./socket-writer.js";
 import type { Call, ProcedureCall, RequestId, SubscriptionCall } from "./ws-call.js";
-import { Subscription, type SubscriptionHost } from "./ws-subscription.js";
+import { isStream, Subscription, type SubscriptionHost } from "./ws-subscription.js";
 import { recordErrorDetails } from "./error-details.js";
 import type { TransportOptions, TransportStats } from "./ws-transport.js";
 
@@ -367,7 +366,7 @@ export class Connection<TRouter extends AnyTRPCRouter> implements HeartbeatMembe
     }
     this.call(call, NEVER_ABORTED, batchIndex)
       .then((data: unknown) => {
-        if (isIterable(data)) {
+        if (isStream(data)) {
           throw new TRPCError({ code: "UNSUPPORTED_MEDIA_TYPE", message: `Cannot return an async iterable or observable from a ${call.type} procedure with WebSockets` });
         }
         this.respond({ id, jsonrpc, result: { type: "data", data } });
@@ -464,11 +463,6 @@ function withLastEventId(input: unknown, lastEventId: string | undefined): unkno
   if (lastEventId === undefined) return input;
   if (typeof input === "object" && input !== null && !Array.isArray(input)) return { ...input, lastEventId };
   return input ?? { lastEventId };
-}
-
-/** Whether a procedure returned a stream: an async iterable or an observable. */
-export function isIterable(value: unknown): boolean {
-  return (typeof value === "object" && value !== null && Symbol.asyncIterator in value) || isObservable(value);
 }
 
 function noop(): void {}

@@ -118,17 +118,12 @@ export class Subscription implements StreamListener<unknown>, Paced {
   /** Ends the subscription, whatever its stream does with the signal; what waited is dropped. */
   stop(): void {
     if (this.halted) return;
-    this.halted = true;
-    this.stopped.abort();
     this.drop();
-    this.wake?.(STOPPED);
-    this.observed?.unsubscribe();
-    this.returned = this.iterator?.return?.().catch((cause: unknown) => {
-      // An iterator that throws on its way out after a stop is the server's business, not the client's.
-      if (!isAbortError(cause)) this.connection.report(cause, this.request);
-    }) ?? null;
-    // A pushed or observed stream may not tell of its end once stopped: the client is told here.
-    if (this.wake === null) this.onEnd();
+    const waiting = this.wake !== null;
+    this.halt();
+    // A pulled stream's loop tells of its end when woken; a pushed or observed stream may not tell
+    // of it once stopped, so the client is told here.
+    if (!waiting) this.onEnd();
   }
 
   /** Sends an event, or keeps it while the reader lags. Runs inside the producer's call when the stream pushes: it must not throw into it. */
@@ -216,14 +211,7 @@ export class Subscription implements StreamListener<unknown>, Paced {
   private end(failure: StreamFailure | undefined): void {
     if (this.over) return;
     this.over = true;
-    const { connection } = this;
-    if (!this.halted) {
-      this.halted = true;
-      this.stopped.abort();
-      this.observed?.unsubscribe();
-      this.returned = this.iterator?.return?.().catch((cause: unknown) => connection.report(cause, this.request)) ?? null;
-    }
-    this.wake?.(STOPPED);
+    this.halt();
     // As tRPC's adapter does, the client hears of the end (and may reuse the id) once the source
     // has finished returning, after the answers of the frame that stopped it: what the source does
     // on its way out comes first, and a stop never overtakes a request sent beside it.
@@ -243,6 +231,21 @@ export class Subscription implements StreamListener<unknown>, Paced {
     connection.respond({ id, jsonrpc, result: { type: "stopped" } });
   }
 
+  /** Detaches from the source, once: aborts the signal, ends the Observable or the iterator, wakes a waiting pull. */
+  private halt(): void {
+    if (!this.halted) {
+      this.halted = true;
+      this.stopped.abort();
+      this.observed?.unsubscribe();
+      this.returned =
+        this.iterator?.return?.().catch((cause: unknown) => {
+          // An iterator that throws on its way out is the server's business, not the client's.
+          if (!isAbortError(cause)) this.connection.report(cause, this.request);
+        }) ?? null;
+    }
+    this.wake?.(STOPPED);
+  }
+
   /** Forgets what waits: nobody will read it. */
   private drop(): void {
     if (this.backlog === null) return;
@@ -255,6 +258,11 @@ export class Subscription implements StreamListener<unknown>, Paced {
 /** Whether `cause` is how a cancelled operation rejects (a DOM `AbortError`), as tRPC tells it. */
 function isAbortError(cause: unknown): boolean {
   return typeof cause === "object" && cause !== null && (cause as { name?: unknown }).name === "AbortError";
+}
+
+/** Whether a procedure returned a stream: an async iterable or an Observable. */
+export function isStream(value: unknown): boolean {
+  return isAsyncIterable(value) || isObservable(value);
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
