@@ -40,6 +40,12 @@ export class NodeLease {
   private readonly pendingLeaves = new Set<MembershipKey>();
   private readonly timer: NodeJS.Timeout;
   private tending = false;
+  /**
+   * An upkeep command failed: Redis may still have run it, or a sweep before it, without the node
+   * seeing the answer (a timed-out renewal that found the lease gone, say), so the next renewal
+   * puts every membership back rather than trusting its own answer alone.
+   */
+  private unsure = false;
   /** When the held and read rooms' keys were last kept alive (`performance.now()`), or never. */
   private lastTouch: number | null = null;
   private closed = false;
@@ -71,10 +77,11 @@ export class NodeLease {
   async leave(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
     const membership = JSON.stringify([roomId, username, holderId]);
     if (!this.memberships.has(membership)) return false;
+    // Forgotten before it is sent, so that a restore running meanwhile cannot put it back after it.
+    this.memberships.delete(membership);
     const { prefix, roomTtlMs } = this.settings;
     try {
       const left = await this.call(() => this.commands.chatLeave(prefix, roomId, username, this.nodeId, membership, roomTtlMs));
-      this.memberships.delete(membership);
       return left === 1;
     } catch (error) {
       this.pendingLeaves.add(membership);
@@ -99,6 +106,7 @@ export class NodeLease {
       await this.renew();
       await this.touchRooms();
     } catch (error) {
+      this.unsure = true;
       if (!isUnavailable(storeUnavailable(error))) this.logger.error("redis_lease_failed", { error });
     } finally {
       this.tending = false;
@@ -111,9 +119,12 @@ export class NodeLease {
    */
   private async renew(): Promise<void> {
     const { prefix, presenceTtlMs, roomTtlMs } = this.settings;
-    const lost = await this.watched(this.commands.chatRenew(prefix, this.nodeId, presenceTtlMs));
-    if (lost === 1 && this.memberships.size > 0) {
-      this.logger.warn("redis_lease_restored", { nodeId: this.nodeId, memberships: this.memberships.size });
+    const lost = (await this.watched(this.commands.chatRenew(prefix, this.nodeId, presenceTtlMs))) === 1;
+    const unsure = this.unsure;
+    this.unsure = false;
+    if ((lost || unsure) && this.memberships.size > 0) {
+      // A join of a membership Redis still holds changes nothing, so putting them all back is safe.
+      this.logger.warn("redis_lease_restored", { nodeId: this.nodeId, memberships: this.memberships.size, swept: lost });
       for (const membership of this.memberships) {
         const [roomId, username] = JSON.parse(membership) as [string, string, string];
         await this.watched(this.commands.chatJoin(prefix, roomId, username, this.nodeId, membership, roomTtlMs));
@@ -123,7 +134,6 @@ export class NodeLease {
       const [roomId, username] = JSON.parse(membership) as [string, string, string];
       await this.watched(this.commands.chatLeave(prefix, roomId, username, this.nodeId, membership, roomTtlMs));
       this.pendingLeaves.delete(membership);
-      this.memberships.delete(membership);
     }
     while ((await this.watched(this.commands.chatSweep(prefix, SWEEP_BATCH, roomTtlMs))) === SWEEP_BATCH);
   }
