@@ -1,8 +1,10 @@
 import {
+  historyInputSchema,
   joinRoomInputSchema,
   listRoomsInputSchema,
   onMessageInputSchema,
   roomInputSchema,
+  searchInputSchema,
   sendMessageInputSchema,
 } from "./schema.js";
 import { mapErrors, trackedById } from "./tracked-by-id.js";
@@ -41,6 +43,15 @@ export const appRouter = createRouter({
 
   /** Rooms with people in them, busiest first, a page at a time; the list is at most a second old. */
   listRooms: procedure.input(listRoomsInputSchema).query(({ ctx, input }) => ctx.rooms.page(input)),
+
+  /**
+   * A page of a room's history, for scrolling back: the `limit` messages before `before` (the
+   * newest when absent), oldest first, and whether there are older ones. Readable without joining.
+   */
+  history: procedure.input(historyInputSchema).query(({ ctx, input }) => ctx.session.history(input.roomId, input.before ?? null, input.limit)),
+
+  /** A room's messages that match the words of `query`, newest first. Readable without joining. */
+  search: procedure.input(searchInputSchema).query(({ ctx, input }) => ctx.session.search(input.roomId, input.query, input.limit)),
 
   /**
    * Every message of a room, system ones included, each tracked by its id so that the client

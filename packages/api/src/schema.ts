@@ -193,6 +193,54 @@ export const listRoomsInputSchema = z
   .nullish()
   .transform((input) => input ?? { limit: ROOM_PAGE_MAX });
 
+/** The most messages one `history` page holds. */
+export const HISTORY_PAGE_MAX = 100;
+/** How many messages a `history` page holds when not told. */
+export const HISTORY_PAGE_DEFAULT = 50;
+/**
+ * How much one `history` page or `search` answer holds at most, in estimated bytes of memory
+ * (`messageBytes`): fewer messages when they are long (a page then says `hasMore`), so one call's
+ * answer stays small whatever a room holds.
+ */
+export const READ_MAX_BYTES = JOIN_HISTORY_MAX_BYTES;
+/** The longest `search` query, in characters. */
+export const SEARCH_QUERY_MAX = 200;
+/** The most messages one `search` answer holds. */
+export const SEARCH_LIMIT_MAX = 50;
+/** How many messages a `search` answer holds when not told. */
+export const SEARCH_LIMIT_DEFAULT = 20;
+
+/**
+ * Input of `history`: the `limit` messages just before the message `before` (the newest when
+ * absent), for scrolling back a page at a time. `before` must be a message the room retains.
+ */
+export const historyInputSchema = z.object({
+  roomId: roomIdSchema,
+  before: messageIdSchema.nullish(),
+  limit: z
+    .number()
+    .int()
+    .min(1, "limit must be at least 1.")
+    .max(HISTORY_PAGE_MAX, `limit must be at most ${HISTORY_PAGE_MAX}.`)
+    .default(HISTORY_PAGE_DEFAULT),
+});
+
+/** Input of `search`: the words to look for in one room's messages. */
+export const searchInputSchema = z.object({
+  roomId: roomIdSchema,
+  query: z
+    .string()
+    .trim()
+    .min(1, "Search for at least one character.")
+    .max(SEARCH_QUERY_MAX, `A search may be at most ${SEARCH_QUERY_MAX} characters.`),
+  limit: z
+    .number()
+    .int()
+    .min(1, "limit must be at least 1.")
+    .max(SEARCH_LIMIT_MAX, `limit must be at most ${SEARCH_LIMIT_MAX}.`)
+    .default(SEARCH_LIMIT_DEFAULT),
+});
+
 /** A case-folded, validated room id. */
 export type RoomId = z.output<typeof roomIdSchema>;
 /** A message as stored and delivered. */
@@ -209,6 +257,15 @@ export type RoomSummary = z.output<typeof roomSummarySchema>;
 export interface RoomListPage {
   rooms: RoomSummary[];
   nextCursor: string | null;
+}
+/** What `history` returns: messages oldest first, and whether the room retains older ones. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+/** What `search` returns: matching messages, newest first. */
+export interface SearchResult {
+  messages: ChatMessage[];
 }
 /** What `joinRoom` returns. */
 export interface JoinResult {

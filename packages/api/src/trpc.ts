@@ -50,6 +50,8 @@ const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   SUBSCRIPTION_LIMIT: "TOO_MANY_REQUESTS",
   // The message store is unreachable: nothing was stored, and the same call may work shortly.
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  // A `history` page asked for before an id the room does not hold: the input is wrong.
+  UNKNOWN_MESSAGE: "BAD_REQUEST",
 };
 
 /** `error` as the tRPC error a client gets: a domain refusal with its code, anything else as it is. */

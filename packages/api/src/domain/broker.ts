@@ -1,4 +1,4 @@
-import type { ChatMessage, Member, MessageKind, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
+import type { ChatMessage, HistoryPage, Member, MessageKind, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
 
 /** What a publisher supplies; the broker assigns `id`, `roomId` and `sentAt`. */
 export interface MessageDraft {
@@ -44,6 +44,21 @@ export interface ChatBroker {
 
   /** The room's last `limit` messages, oldest first. */
   history(roomId: RoomId, limit: number): Promise<ChatMessage[]>;
+
+  /**
+   * The `limit` messages just before the message `before` (the newest when `null`), oldest first,
+   * and whether the room retains older ones: paging with `before` = the first id of the previous
+   * page walks back to the first retained message with no gap and no duplicate. Rejects with an
+   * `UNKNOWN_MESSAGE` `ChatError` when `before` is not a message the room retains.
+   */
+  historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage>;
+
+  /**
+   * Up to `limit` of the room's user messages whose words match every word of `query` (each a
+   * prefix of one of the message's words, case and diacritics folded: `searchTerms`), newest
+   * first. Never an error for what `query` holds: it is words, never syntax.
+   */
+  search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]>;
 
   /**
    * Every retained message after `afterId`, then every new one as it is published: no gap between

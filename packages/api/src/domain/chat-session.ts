@@ -1,4 +1,14 @@
-import { type ChatMessage, JOIN_HISTORY_LIMIT, JOIN_HISTORY_MAX_BYTES, type JoinResult, type RoomId, TYPING_INTERVAL_MS } from "../schema.js";
+import {
+  type ChatMessage,
+  type HistoryPage,
+  JOIN_HISTORY_LIMIT,
+  JOIN_HISTORY_MAX_BYTES,
+  type JoinResult,
+  READ_MAX_BYTES,
+  type RoomId,
+  type SearchResult,
+  TYPING_INTERVAL_MS,
+} from "../schema.js";
 import type { AddressBudget } from "./address-budgets.js";
 import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
@@ -45,6 +55,12 @@ export interface SessionLimits {
    * @default { burst: 60, perSecond: 2 }
    */
   subscribeRate: RateLimitOptions;
+  /**
+   * `history` pages and `search` queries, together: each reads up to a page of messages from the
+   * store. The burst covers scrolling back through a long conversation at reading speed and a
+   * search typed a word at a time. @default { burst: 30, perSecond: 3 }
+   */
+  readRate: RateLimitOptions;
 }
 
 /** The limits of a session that is given none. */
@@ -54,6 +70,7 @@ export const DEFAULT_SESSION_LIMITS: Readonly<SessionLimits> = {
   maxRooms: 20,
   maxSubscriptions: 100,
   subscribeRate: { burst: 60, perSecond: 2 },
+  readRate: { burst: 30, perSecond: 3 },
 };
 
 /**
@@ -70,6 +87,7 @@ export class ChatSession {
   private readonly joinBudget: TokenBucket;
   private readonly typingBudget: TokenBucket;
   private readonly subscribeBudget: TokenBucket;
+  private readonly readBudget: TokenBucket;
   private readonly limits: SessionLimits;
   private subscriptions = 0;
 
@@ -87,6 +105,7 @@ export class ChatSession {
     this.joinBudget = new TokenBucket(this.limits.joinRate, deps.clock);
     this.typingBudget = new TokenBucket(this.limits.typingRate, deps.clock);
     this.subscribeBudget = new TokenBucket(this.limits.subscribeRate, deps.clock);
+    this.readBudget = new TokenBucket(this.limits.readRate, deps.clock);
   }
 
   /** The rooms this connection is in, with its name in each. */
@@ -176,6 +195,26 @@ export class ChatSession {
     // retried early: the signal is ephemeral and the client sends the next one anyway.
     this.typingSentAt.set(roomId, now);
     await this.deps.broker.typing(roomId, username);
+  }
+
+  /**
+   * The `limit` messages of `roomId` just before `before` (the newest when absent), oldest first:
+   * readable without joining, like the room's stream. Costs a read token; an answer longer than
+   * `READ_MAX_BYTES` keeps its newest messages and says `hasMore`, so paging on loses nothing.
+   */
+  async history(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
+    this.spend("reading history", this.readBudget, undefined);
+    const page = await this.deps.broker.historyPage(roomId, before, limit);
+    const messages = withinBytes(page.messages, READ_MAX_BYTES);
+    return { messages, hasMore: page.hasMore || messages.length < page.messages.length };
+  }
+
+  /** Up to `limit` of the room's messages that match the words of `query`, newest first; costs a read token. */
+  async search(roomId: RoomId, query: string, limit: number): Promise<SearchResult> {
+    this.spend("searching", this.readBudget, undefined);
+    const found = await this.deps.broker.search(roomId, query, limit);
+    // `withinBytes` keeps the end of an oldest-first list: the newest, here the first.
+    return { messages: withinBytes(found.toReversed(), READ_MAX_BYTES).reverse() };
   }
 
   /** Leaves `roomId`, announcing it if nobody else holds the name there. Leaving twice is a no-op. */

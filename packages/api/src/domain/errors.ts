@@ -1,5 +1,12 @@
 /** Why the domain refused an operation; the router maps each to a `TRPCError` code. */
-export type ChatErrorReason = "NOT_MEMBER" | "NAME_CONFLICT" | "RATE_LIMITED" | "ROOM_LIMIT" | "SUBSCRIPTION_LIMIT" | "UNAVAILABLE";
+export type ChatErrorReason =
+  | "NOT_MEMBER"
+  | "NAME_CONFLICT"
+  | "RATE_LIMITED"
+  | "ROOM_LIMIT"
+  | "SUBSCRIPTION_LIMIT"
+  | "UNAVAILABLE"
+  | "UNKNOWN_MESSAGE";
 
 /** A refusal a client can act on: the reason, a sentence for people, and when to retry. */
 export class ChatError extends Error {
@@ -35,4 +42,9 @@ export function networkRateLimited(doing: string, retryAfterMs: number): ChatErr
 /** A wait in seconds, rounded up to a tenth, so it is never shown as "0.0 s". */
 function seconds(retryAfterMs: number): string {
   return (Math.ceil(retryAfterMs / 100) / 10).toFixed(1);
+}
+
+/** The refusal of a `history` page asked for before a message the room does not hold. */
+export function unknownMessage(roomId: string, id: string): ChatError {
+  return new ChatError("UNKNOWN_MESSAGE", `There is no message ${JSON.stringify(id)} in ${roomId} to read history before.`);
 }

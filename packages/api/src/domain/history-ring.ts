@@ -63,8 +63,13 @@ export class HistoryRing<T> {
 
   /** The items from position `index` (0 is the oldest held) to the newest. */
   from(index: number): T[] {
+    return this.range(index, this.count);
+  }
+
+  /** The items from position `start` up to (not including) position `end`, oldest first. */
+  range(start: number, end: number): T[] {
     const result: T[] = [];
-    for (let at = Math.max(0, index); at < this.count; at++) {
+    for (let at = Math.max(0, start); at < Math.min(end, this.count); at++) {
       const item = this.items[(this.start + at) % this.items.length];
       if (item !== undefined) result.push(item);
     }
@@ -78,7 +83,19 @@ export class HistoryRing<T> {
    * everything held: nothing after it was dropped, so its answer is 0.
    */
   indexAfter(seq: number): number | undefined {
-    // Binary search: seqs increase but are not contiguous (one counter serves every room).
+    const low = this.lowerBound(seq);
+    if (low < this.count && this.seqAt(low) === seq) return low + 1;
+    return low === 0 && seq >= this.dropped ? 0 : undefined;
+  }
+
+  /** The position of the item held under `seq`, or `undefined` when none is. */
+  indexOf(seq: number): number | undefined {
+    const low = this.lowerBound(seq);
+    return low < this.count && this.seqAt(low) === seq ? low : undefined;
+  }
+
+  /** The first position whose seq is not below `seq`: a binary search, since seqs increase but are not contiguous (one counter serves every room). */
+  private lowerBound(seq: number): number {
     let low = 0;
     let high = this.count;
     while (low < high) {
@@ -86,8 +103,7 @@ export class HistoryRing<T> {
       if (this.seqAt(mid) < seq) low = mid + 1;
       else high = mid;
     }
-    if (low < this.count && this.seqAt(low) === seq) return low + 1;
-    return low === 0 && seq >= this.dropped ? 0 : undefined;
+    return low;
   }
 
   /** The position just before the newest `count` items: resuming from it yields exactly those. */

@@ -1,14 +1,25 @@
 import { EventEmitter } from "node:events";
-import { CLIENT_MESSAGE_ID_TTL_MS, type ChatMessage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "../schema.js";
+import {
+  CLIENT_MESSAGE_ID_TTL_MS,
+  type ChatMessage,
+  type HistoryPage,
+  type Member,
+  type PresenceEvent,
+  REPLAY_LIMIT,
+  type RoomId,
+  type RoomSummary,
+} from "../schema.js";
 import type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
 import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
+import { unknownMessage } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { gapNotice } from "./gap-notice.js";
 import { HistoryRing } from "./history-ring.js";
 import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
 import { messageBytes } from "./message-size.js";
 import { compareRooms } from "./room-directory.js";
+import { matchesTerms, searchTerms } from "./text-search.js";
 
 /** Settings of the in-memory broker. */
 export interface MemoryBrokerOptions {
@@ -127,6 +138,30 @@ export class MemoryBroker implements ChatBroker {
 
   async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
     return this.rooms.get(roomId)?.history.last(limit) ?? [];
+  }
+
+  async historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
+    const history = this.rooms.get(roomId)?.history;
+    let end = history?.size ?? 0;
+    if (before !== null) {
+      const seq = parseMessageSeq(this.epoch, before);
+      const at = seq === null ? undefined : history?.indexOf(seq);
+      if (at === undefined) throw unknownMessage(roomId, before);
+      end = at;
+    }
+    const start = Math.max(0, end - limit);
+    return { messages: history?.range(start, end) ?? [], hasMore: start > 0 };
+  }
+
+  async search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]> {
+    const terms = searchTerms(query);
+    const held = this.rooms.get(roomId)?.history.last(this.historySize) ?? [];
+    const found: ChatMessage[] = [];
+    for (let index = held.length - 1; index >= 0 && found.length < limit; index--) {
+      const message = held[index];
+      if (message?.kind === "user" && matchesTerms(message.text, terms)) found.push(message);
+    }
+    return found;
   }
 
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {

@@ -9,6 +9,7 @@ import { describeClientIdContract } from "./broker-contract-client-ids.js";
 import { describeGapContract } from "./broker-contract-gaps.js";
 import { describeMessageContract } from "./broker-contract-messages.js";
 import { describePresenceContract } from "./broker-contract-presence.js";
+import { describeReadingContract } from "./broker-contract-reading.js";
 import { type BrokerFactory, useBrokerHarness } from "./broker-harness.js";
 
 /** One call per implementation, so every broker answers the same sentences with a fresh broker per test. */
@@ -19,5 +20,6 @@ export function describeBrokerContract(name: string, createBroker: BrokerFactory
     describeGapContract(harness);
     describeClientIdContract(harness);
     describePresenceContract(harness);
+    describeReadingContract(harness);
   });
 }
