@@ -43,7 +43,9 @@ export interface StreamPosition {
 
 /** The position `id` names, or `null` when it is not an id this broker makes. */
 export function parsePosition(id: string | null | undefined): StreamPosition | null {
-  const match = id ? /^([0-9]{1,20})-([0-9]{1,15})$/.exec(id) : null;
+  // At most 19 digits of epoch: any such number fits the 64 bits of a stream id's first part, so a
+  // position handed to Redis is never refused as an invalid stream id.
+  const match = id ? /^([0-9]{1,19})-([0-9]{1,15})$/.exec(id) : null;
   return match ? { epoch: match[1] as string, seq: Number(match[2]) } : null;
 }
 
@@ -54,11 +56,16 @@ export function formatPosition(epoch: string, seq: number): string {
 
 /** A stream entry (its id and flat field list) as a message with its sequence. */
 export function decodeEntry(roomId: RoomId, id: string, fields: string[]): SequencedMessage {
-  return { seq: parsePosition(id)?.seq ?? 0, message: decodeMessage(roomId, id, bodyOf(fields)) };
+  return { seq: parsePosition(id)?.seq ?? 0, message: decodeEntryMessage(roomId, id, fields) };
+}
+
+/** A stream entry (its id and flat field list) as the message it holds: its id is the message's. */
+export function decodeEntryMessage(roomId: RoomId, id: string, fields: string[]): ChatMessage {
+  return decodeMessage(roomId, id, bodyOf(fields));
 }
 
 /** The `m` field of a stream entry's flat field list. */
-export function bodyOf(fields: string[]): string {
+function bodyOf(fields: string[]): string {
   const index = fields.indexOf("m");
   return index === -1 ? "{}" : (fields[index + 1] ?? "{}");
 }

@@ -10,9 +10,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
 import { type BrokerHealth, type BrokerStats, type ChatBroker, type Clock, compareRooms, type MessageDraft, type PublishOptions, systemClock } from "@chat/api";
-import { type ChatMessage, CLIENT_MESSAGE_ID_TTL_MS, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "@chat/api/schema";
+import { type ChatMessage, CLIENT_MESSAGE_ID_TTL_MS, type HistoryPage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "@chat/api/schema";
 import { CommandHealth } from "./command-health.js";
-import { bodyOf, decodeIdAndBody, decodeMessage, encodeBody } from "./message-codec.js";
+import { decodeIdAndBody, decodeMessage, encodeBody } from "./message-codec.js";
 import { NodeLease } from "./node-lease.js";
 import type { BrokerLogger, RedisBrokerOptions } from "./redis-broker-options.js";
 import { storeUnavailable } from "./redis-errors.js";
@@ -54,6 +54,7 @@ export class RedisBroker implements ChatBroker {
   /** Whether Redis answers its commands, beyond whether its sockets are open. */
   private readonly answers: CommandHealth;
   private readonly lease: NodeLease;
+  private readonly reads: RoomReads;
   private readonly streams: RoomStreams;
   /** Publishes in flight by client id key, so two on this node wait for one another instead of polling. */
   private readonly publishing = new Map<string, Promise<ChatMessage>>();
@@ -91,11 +92,12 @@ export class RedisBroker implements ChatBroker {
     const leaseSettings = { prefix: this.prefix, presenceTtlMs: options.presenceTtlMs ?? 15_000, presenceRefreshMs, roomTtlMs: this.roomTtlMs };
     this.lease = new NodeLease(this.commands, leaseSettings, call, this.answers, logger, () => this.streams.rooms());
     const windowSize = Math.min(options.replayLimit ?? REPLAY_LIMIT, this.historySize);
+    this.reads = new RoomReads(this.commands, this.keys, this.historySize, windowSize, call);
     this.streams = new RoomStreams({
       commands: this.commands,
       subscriber: this.subscriber,
       keys: this.keys,
-      reads: new RoomReads(this.commands, this.keys, windowSize, call),
+      reads: this.reads,
       clock: this.clock,
       logger,
       nodeId: this.lease.nodeId,
@@ -132,11 +134,16 @@ export class RedisBroker implements ChatBroker {
     }
   }
 
-  async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
-    const count = Math.max(0, Math.min(limit, this.historySize));
-    if (count === 0) return [];
-    const entries = await this.call(() => this.commands.xrevrange(this.keys.stream(roomId), "+", "-", "COUNT", count));
-    return entries.reverse().map(([id, fields]) => decodeMessage(roomId, id, bodyOf(fields)));
+  history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
+    return this.reads.history(roomId, limit);
+  }
+
+  historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
+    return this.reads.historyPage(roomId, before, limit);
+  }
+
+  search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]> {
+    return this.reads.search(roomId, query, limit);
   }
 
   messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {

@@ -66,7 +66,8 @@ end
 
 /**
  * The scripts, by the method name each gets on the client. Replies: `chatEpoch` the epoch;
- * `chatStore` the new id; `chatWindow` `[epoch, oldest id if trimmed, entries]`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
+ * `chatStore` the new id; `chatWindow` `[epoch, oldest id if trimmed, entries]`; `chatPage` entries, or nil
+ * for an unknown `before`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
  * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left; `chatTouch` 0;
  * `chatRenew` 1 when the node had no lease (it was swept); `chatSweep` how many dead nodes it swept.
  */
@@ -122,6 +123,32 @@ if #entries < count and redis.call('EXISTS', stream) == 1 then
   if tonumber(fields['entries-added']) > tonumber(fields['length']) then trimmed = fields['recorded-first-entry-id'] end
 end
 return {epoch(), trimmed, entries}`,
+
+  /**
+   * ARGV: prefix, room, history size, before ('' for the newest), count: the `count` entries just
+   * before the entry `before`, newest first, or nil when `before` is not retained. Only the newest
+   * `history size` entries are: `MAXLEN ~` trims whole stream nodes, so the stream may hold up to
+   * a node (about 100 entries) more, which `history` never serves and a page must not either.
+   * To find the oldest retained one it reads those extra entries, or the retained ones when they
+   * are fewer (a history size lowered since), never the whole stream; one step, so all agree.
+   */
+  chatPage: `
+local stream = key('${KEY_PARTS.stream}', ARGV[2])
+local size, before = tonumber(ARGV[3]), ARGV[4]
+local oldest = '-'
+local excess = redis.call('XLEN', stream) - size
+if excess > 0 then
+  local ends = excess < size and redis.call('XRANGE', stream, '-', '+', 'COUNT', excess + 1)
+    or redis.call('XREVRANGE', stream, '+', '-', 'COUNT', size)
+  oldest = ends[#ends][1]
+end
+local top = '+'
+if before ~= '' then
+  local at = redis.call('XREVRANGE', stream, before, oldest, 'COUNT', 1)
+  if #at == 0 or at[1][1] ~= before then return false end
+  top = '(' .. before
+end
+return redis.call('XREVRANGE', stream, top, oldest, 'COUNT', tonumber(ARGV[5]))`,
 
   /** ARGV: prefix, client id key, token: frees a claim this publisher still holds. */
   chatRelease: `
@@ -179,6 +206,7 @@ export interface ChatScripts {
   chatStore(...args: ScriptArg[]): Promise<string>;
   chatClaim(...args: ScriptArg[]): Promise<[string, string]>;
   chatWindow(...args: ScriptArg[]): Promise<[epoch: string, trimmedBefore: string, entries: [id: string, fields: string[]][]]>;
+  chatPage(...args: ScriptArg[]): Promise<[id: string, fields: string[]][] | null>;
   chatRelease(...args: ScriptArg[]): Promise<number>;
   chatJoin(...args: ScriptArg[]): Promise<number>;
   chatLeave(...args: ScriptArg[]): Promise<number>;
