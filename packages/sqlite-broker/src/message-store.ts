@@ -1,0 +1,269 @@
+/**
+ * The chat's messages in one SQLite file: what is written and read back, never the live path.
+ * Every call is synchronous (better-sqlite3), which is what lets the broker read a stream's
+ * replay and start following the room in one turn of the event loop, with nothing in between.
+ */
+import { mkdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { MessageDraft } from "@chat/api";
+import type { ChatMessage, RoomId } from "@chat/api/schema";
+import Database, { type Database as Connection, type Statement } from "better-sqlite3";
+import { migrate } from "./migrations.js";
+
+/** The file the database lives in, inside `DATA_DIR`. */
+export const DATABASE_FILE = "chat.db";
+
+/** A message as a row of `messages`. */
+interface MessageRow {
+  seq: number;
+  room: string;
+  kind: MessageDraft["kind"];
+  username: string;
+  text: string;
+  sent_at: number;
+}
+
+/** A message the broker has given an id and is about to commit. */
+export interface NewMessage {
+  seq: number;
+  message: ChatMessage;
+  /** For deduplicating a retry of the same send; `null` when the sender gave no id. */
+  clientKey: string | null;
+}
+
+/** How to open a store. */
+export interface MessageStoreOptions {
+  /** The new database's epoch, when the file is new: the broker's start time, in base 36. */
+  epoch: string;
+  /** Messages kept per room, the oldest deleted past it; all when absent. */
+  historySize?: number;
+}
+
+/** The one token `room_token` holds for a room: letters and digits only, so the tokenizer keeps it whole. */
+function roomToken(roomId: RoomId): string {
+  return `r${Buffer.from(roomId, "utf8").toString("hex")}`;
+}
+
+/** A search for `terms` (folded words, letters and digits only) in one room, as FTS5 syntax that nothing of the user's can change. */
+function searchExpression(roomId: RoomId, terms: readonly string[]): string {
+  return `room_token : "${roomToken(roomId)}" AND words : (${terms.map((term) => `"${term}"*`).join(" AND ")})`;
+}
+
+/** The messages of one SQLite database, with its prepared statements. */
+export class MessageStore {
+  /** Names this database in every message id. */
+  readonly epoch: string;
+  private lastSeq: number;
+  private readonly statements: ReturnType<typeof prepare>;
+
+  private constructor(
+    private readonly db: Connection,
+    private readonly historySize: number | undefined,
+    fallbackEpoch: string,
+  ) {
+    this.statements = prepare(db);
+    const stored = this.statements.epoch.get() as { value: string } | undefined;
+    this.epoch = stored?.value ?? fallbackEpoch;
+    if (stored === undefined) this.statements.setEpoch.run(this.epoch);
+    // The highest seq ever given, deleted messages included, so no id is ever given twice.
+    this.lastSeq = Number((this.statements.lastSeq.get() as { seq: number } | undefined)?.seq ?? 0);
+  }
+
+  /**
+   * Opens (creating it and `dir` if need be) the database in `dir`, brought to the current schema.
+   * Throws an `Error` naming `dir` when it cannot be used.
+   */
+  static open(dir: string, options: MessageStoreOptions): MessageStore {
+    let db: Connection;
+    try {
+      ensureDirectory(dir);
+      db = new Database(join(dir, DATABASE_FILE));
+      // WAL: one write per commit and readers never blocked. NORMAL: a commit is in the OS once
+      // the transaction returns, so a killed process loses nothing it acknowledged (a power cut
+      // may lose the last moments: docs/operations.md).
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      migrate(db);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`DATA_DIR ${dir} cannot hold the chat's database: ${reason}`, { cause: error });
+    }
+    return new MessageStore(db, options.historySize, options.epoch);
+  }
+
+  /** The seq of the next message: given before its commit, so the broker can answer retries meanwhile. */
+  nextSeq(): number {
+    return ++this.lastSeq;
+  }
+
+  /** The highest seq given so far: a position after everything stored. */
+  get newestSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** Commits `batch` in one transaction: its messages, their rooms, their words; then trims rooms past the history size. */
+  commit(batch: readonly NewMessage[]): void {
+    const { insert, insertRoom, index } = this.statements;
+    this.db.transaction(() => {
+      const rooms = new Set<RoomId>();
+      for (const { seq, message, clientKey } of batch) {
+        insertRoom.run(message.roomId, seq - 1);
+        insert.run(seq, message.roomId, message.kind, message.username, message.text, message.sentAt.getTime(), clientKey);
+        if (message.kind === "user") index.run(seq, message.text, roomToken(message.roomId));
+        rooms.add(message.roomId);
+      }
+      if (this.historySize !== undefined) for (const roomId of rooms) this.trim(roomId, this.historySize);
+    })();
+  }
+
+  /** The message `clientKey` stored in the room after `since` (ms), if any. */
+  findByClientKey(roomId: RoomId, clientKey: string, since: number): ChatMessage | undefined {
+    const row = this.statements.byClientKey.get(roomId, clientKey, since) as MessageRow | undefined;
+    return row === undefined ? undefined : this.toMessage(row);
+  }
+
+  /** The room's newest `limit` messages, oldest first. */
+  newest(roomId: RoomId, limit: number): ChatMessage[] {
+    return this.before(roomId, Number.MAX_SAFE_INTEGER, limit).reverse();
+  }
+
+  /** Up to `limit` of the room's messages before `seq`, newest first. */
+  before(roomId: RoomId, seq: number, limit: number): ChatMessage[] {
+    return this.rows(this.statements.before, roomId, seq, limit);
+  }
+
+  /** Up to `limit` of the room's messages after `seq`, oldest first. */
+  after(roomId: RoomId, seq: number, limit: number): ChatMessage[] {
+    return this.rows(this.statements.after, roomId, seq, limit);
+  }
+
+  /** Whether the room holds message `seq`. */
+  holds(roomId: RoomId, seq: number): boolean {
+    return this.statements.holds.get(roomId, seq) !== undefined;
+  }
+
+  /** Whether the room holds any message. */
+  hasMessages(roomId: RoomId): boolean {
+    return this.statements.oldestSeq.get(roomId) !== undefined;
+  }
+
+  /**
+   * Whether a reader positioned at `seq` has missed nothing the room retains before its oldest
+   * message: `seq` is the room's floor or later, and before its oldest message (or it has none).
+   */
+  isBeforeEverything(roomId: RoomId, seq: number): boolean {
+    const room = this.statements.floor.get(roomId) as { floor: number } | undefined;
+    if (room === undefined) return true;
+    const oldest = this.statements.oldestSeq.get(roomId) as { seq: number } | undefined;
+    return seq >= room.floor && (oldest === undefined || seq < oldest.seq);
+  }
+
+  /** The position just before the room's newest `count` messages: resuming from it yields exactly those. */
+  positionBefore(roomId: RoomId, count: number): number {
+    const row = this.statements.nthNewest.get(roomId, count) as { seq: number } | undefined;
+    if (row !== undefined) return row.seq;
+    const room = this.statements.floor.get(roomId) as { floor: number } | undefined;
+    return room?.floor ?? this.lastSeq;
+  }
+
+  /** Up to `limit` of the room's user messages holding words that begin with every term, newest first. */
+  search(roomId: RoomId, terms: readonly string[], limit: number): ChatMessage[] {
+    return this.rows(this.statements.search, searchExpression(roomId, terms), limit);
+  }
+
+  /**
+   * Deletes up to `batch` of the oldest messages sent before `cutoff` (ms), with everything
+   * older in their rooms, and moves those rooms' floors; returns how many went. Small batches,
+   * so that the event loop is never held for long.
+   */
+  deleteOlderThan(cutoff: number, batch: number): number {
+    let deleted = 0;
+    this.db.transaction(() => {
+      for (const { room, seq } of this.statements.expired.all(cutoff, batch) as { room: string; seq: number }[]) {
+        deleted += this.dropThrough(room, seq);
+      }
+    })();
+    return deleted;
+  }
+
+  /** Closes the database; every commit has already returned. */
+  close(): void {
+    this.db.close();
+  }
+
+  /** Keeps the room's newest `size` messages. */
+  private trim(roomId: RoomId, size: number): void {
+    const row = this.statements.nthNewest.get(roomId, size) as { seq: number } | undefined;
+    if (row !== undefined) this.dropThrough(roomId, row.seq);
+  }
+
+  /** Deletes the room's messages up to and including `seq`, their words too, and raises its floor to `seq`. */
+  private dropThrough(roomId: string, seq: number): number {
+    const { unindex, drop, raiseFloor } = this.statements;
+    unindex.run(roomId, seq);
+    raiseFloor.run(seq, roomId);
+    return drop.run(roomId, seq).changes;
+  }
+
+  private rows(statement: Statement, ...params: unknown[]): ChatMessage[] {
+    return (statement.all(...params) as MessageRow[]).map((row) => this.toMessage(row));
+  }
+
+  private toMessage(row: MessageRow): ChatMessage {
+    return {
+      id: `${this.epoch}-${row.seq}`,
+      roomId: row.room,
+      kind: row.kind,
+      username: row.username,
+      text: row.text,
+      sentAt: new Date(row.sent_at),
+    };
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents, or checks that it is a directory. Not `mkdirSync`'s
+ * `recursive`, which loops forever where the parent exists yet refuses children (under `/proc`).
+ */
+function ensureDirectory(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if (!statSync(dir).isDirectory()) throw new Error("it is a file, not a directory", { cause: error });
+      return;
+    }
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw error;
+    ensureDirectory(parent);
+    mkdirSync(dir);
+  }
+}
+
+/** Every statement the store runs, prepared once. */
+function prepare(db: Connection) {
+  const columns = "seq, room, kind, username, text, sent_at";
+  return {
+    epoch: db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
+    setEpoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', ?)"),
+    lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'"),
+    insertRoom: db.prepare("INSERT INTO rooms (name, floor) VALUES (?, ?) ON CONFLICT DO NOTHING"),
+    insert: db.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    index: db.prepare("INSERT INTO messages_search (rowid, words, room_token) VALUES (?, ?, ?)"),
+    byClientKey: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND client_key = ? AND sent_at > ? ORDER BY seq DESC LIMIT 1`),
+    before: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    after: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`),
+    holds: db.prepare("SELECT 1 FROM messages WHERE room = ? AND seq = ?"),
+    oldestSeq: db.prepare("SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1"),
+    nthNewest: db.prepare("SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),
+    floor: db.prepare("SELECT floor FROM rooms WHERE name = ?"),
+    search: db.prepare(
+      `SELECT ${columns} FROM messages WHERE seq IN (SELECT rowid FROM messages_search WHERE messages_search MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY seq DESC`,
+    ),
+    expired: db.prepare("SELECT room, max(seq) AS seq FROM (SELECT room, seq FROM messages WHERE sent_at < ? ORDER BY sent_at LIMIT ?) GROUP BY room"),
+    unindex: db.prepare("DELETE FROM messages_search WHERE rowid IN (SELECT seq FROM messages WHERE room = ? AND seq <= ? AND kind = 'user')"),
+    drop: db.prepare("DELETE FROM messages WHERE room = ? AND seq <= ?"),
+    raiseFloor: db.prepare("UPDATE rooms SET floor = max(floor, ?) WHERE name = ?"),
+  };
+}

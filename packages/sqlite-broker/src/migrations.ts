@@ -1,0 +1,83 @@
+/**
+ * The database's schema, one step per version: `PRAGMA user_version` says how many steps a file
+ * has had, and opening it runs the rest, each in a transaction, so a file written by an earlier
+ * version is brought forward and never needs a manual step. Steps are only ever appended.
+ */
+import type { Database } from "better-sqlite3";
+
+/** One step: what turns a database of the previous version into this one. */
+export interface Migration {
+  /** What the step adds, for the startup log. */
+  readonly adds: string;
+  /** Runs inside the step's transaction. */
+  readonly up: (db: Database) => void;
+}
+
+/** Every step so far; a database at version N has had the first N. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    adds: "messages and rooms",
+    up: (db) =>
+      db.exec(`
+        -- The epoch names this database: message ids are '<epoch>-<seq>', so an id from another
+        -- database is never taken for a position in this one.
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        -- seq is the rowid: one counter for every room, growing, never reused (AUTOINCREMENT),
+        -- so that ids stay unique after the newest messages are deleted.
+        CREATE TABLE messages (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          room TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          username TEXT NOT NULL,
+          text TEXT NOT NULL,
+          sent_at INTEGER NOT NULL,
+          -- JSON [author, client message id] of a send that gave one, for deduplicating retries.
+          client_key TEXT
+        ) STRICT;
+        CREATE INDEX messages_by_room ON messages (room, seq);
+        CREATE INDEX messages_by_client_key ON messages (room, client_key) WHERE client_key IS NOT NULL;
+        CREATE INDEX messages_by_time ON messages (sent_at);
+        -- floor: the seq just before the room's first retained message, as retention moves it, so
+        -- a reader resuming from before it is told of the gap.
+        CREATE TABLE rooms (name TEXT PRIMARY KEY, floor INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+      `),
+  },
+  {
+    adds: "the search index",
+    up: (db) => {
+      // Contentless (the text lives in messages) but deletable, so retention removes a message's
+      // words with it. The room is a column of one token (its id in hex), so a search reads the
+      // index of that room's words rather than every room's.
+      db.exec(`
+        CREATE VIRTUAL TABLE messages_search USING fts5(
+          words, room_token,
+          content = '', contentless_delete = 1,
+          tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE kind = 'user';
+      `);
+    },
+  },
+];
+
+/** The version a database has once every step ran. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * Brings `db` to `SCHEMA_VERSION` (or to `target`, for tests that write an earlier version), and
+ * returns the steps that ran. A database newer than this code is refused: its schema is unknown.
+ */
+export function migrate(db: Database, target = SCHEMA_VERSION): Migration[] {
+  const version = Number(db.pragma("user_version", { simple: true }));
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`The database is at schema version ${version}, newer than this server's ${SCHEMA_VERSION}; run a newer server.`);
+  }
+  const steps = MIGRATIONS.slice(version, target);
+  for (const [index, step] of steps.entries()) {
+    db.transaction(() => {
+      step.up(db);
+      db.pragma(`user_version = ${version + index + 1}`);
+    })();
+  }
+  return steps;
+}

@@ -1,0 +1,232 @@
+/**
+ * The default broker of a single server: messages are kept in SQLite (`MessageStore`), so they
+ * survive restarts, and fanned out live from memory (`LiveRooms`) once committed. Presence,
+ * typing and membership live in memory, as they should: they end with the process, and clients
+ * join again after a restart. Ids are `<database epoch>-<seq>` and outlive the process, so a
+ * reader that resumes after a restart gets exactly what it missed.
+ */
+import {
+  type BrokerHealth,
+  type BrokerStats,
+  CLIENT_MESSAGE_ID_TTL_MS,
+  ChatError,
+  type ChatBroker,
+  type Clock,
+  formatMessageId,
+  gapNotice,
+  MemoryBroker,
+  type MessageDraft,
+  messageBytes,
+  newEpoch,
+  parseMessageSeq,
+  type PublishOptions,
+  REPLAY_LIMIT,
+  searchTerms,
+  systemClock,
+  unknownMessage,
+} from "@chat/api";
+import type { ChatMessage, HistoryPage, Member, PresenceEvent, RoomId, RoomSummary } from "@chat/api/schema";
+import { GroupCommit } from "./group-commit.js";
+import { LiveRooms } from "./live-rooms.js";
+import { MessageStore, type NewMessage } from "./message-store.js";
+import { Retention } from "./retention.js";
+
+/** Settings of the SQLite broker. */
+export interface SqliteBrokerOptions {
+  /** The directory of the database file (`DATA_DIR`); created if missing. */
+  dataDir: string;
+  /** Messages kept per room, the oldest deleted past it. @default every message */
+  historySize?: number;
+  /** How long a message is kept (`HISTORY_RETENTION_DAYS`); older ones are deleted in the background. @default forever */
+  retentionMs?: number;
+  /** How often retention looks for messages to delete. @default 60_000 */
+  retentionSweepMs?: number;
+  /** The most messages a subscription replays before going live. @default REPLAY_LIMIT */
+  replayLimit?: number;
+  /** @default systemClock */
+  clock?: Clock;
+}
+
+/** One key per author and client message id; JSON keeps the pair unambiguous, as the memory broker's does. */
+function clientKeyOf(draft: MessageDraft, clientMessageId: string | undefined): string | null {
+  return clientMessageId === undefined ? null : JSON.stringify([draft.username, clientMessageId]);
+}
+
+/** The `ChatBroker` over an embedded SQLite database. */
+export class SqliteBroker implements ChatBroker {
+  private readonly store: MessageStore;
+  /** Presence and membership, which the memory broker keeps; it never holds a message here. */
+  private readonly people: MemoryBroker;
+  private readonly live = new LiveRooms();
+  private readonly commits: GroupCommit<NewMessage>;
+  private readonly retention: Retention | null;
+  /** Sends with a client message id that wait for their commit, so a retry meanwhile gets the same message. */
+  private readonly uncommitted = new Map<string, Promise<ChatMessage>>();
+  private readonly clock: Clock;
+  private readonly replayLimit: number;
+  private readonly replayed = { messages: 0, bytes: 0 };
+  /** Why the last commit failed, until one succeeds. */
+  private writeFailure: string | null = null;
+
+  /** Opens the database in `options.dataDir`; throws an `Error` naming the directory when it cannot. */
+  constructor(options: SqliteBrokerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.replayLimit = options.replayLimit ?? REPLAY_LIMIT;
+    this.store = MessageStore.open(options.dataDir, { epoch: newEpoch(this.clock.now()), historySize: options.historySize });
+    this.people = new MemoryBroker({ clock: this.clock });
+    this.commits = new GroupCommit<NewMessage>(
+      (batch) => this.store.commit(batch),
+      (batch) => {
+        this.writeFailure = null;
+        for (const { message } of batch) this.live.emit(message);
+      },
+      (error) => {
+        this.writeFailure = error instanceof Error ? error.message : String(error);
+        return new ChatError("UNAVAILABLE", "The chat could not store this message right now, so it was not sent; please try again in a moment.", 1000);
+      },
+    );
+    this.retention =
+      options.retentionMs === undefined
+        ? null
+        : new Retention(this.store, this.clock, options.retentionMs, options.retentionSweepMs ?? 60_000, (error) => {
+            this.writeFailure = error instanceof Error ? error.message : String(error);
+          });
+  }
+
+  /** The database's epoch: the first part of every message id it gives. */
+  get epoch(): string {
+    return this.store.epoch;
+  }
+
+  async publish(roomId: RoomId, draft: MessageDraft, options: PublishOptions = {}): Promise<ChatMessage> {
+    const now = this.clock.now();
+    const clientKey = clientKeyOf(draft, options.clientMessageId);
+    // Lookup, admission and queueing run without an await in between, so two identical sends
+    // in flight at once store one message.
+    const pending = clientKey === null ? undefined : this.uncommitted.get(`${roomId}\n${clientKey}`);
+    if (pending !== undefined) return pending;
+    const earlier = clientKey === null ? undefined : this.store.findByClientKey(roomId, clientKey, now - CLIENT_MESSAGE_ID_TTL_MS);
+    if (earlier !== undefined) return earlier;
+    options.admit?.();
+    const seq = this.store.nextSeq();
+    const message: ChatMessage = {
+      id: formatMessageId(this.store.epoch, seq),
+      roomId,
+      kind: draft.kind,
+      username: draft.username,
+      text: draft.text,
+      sentAt: new Date(now),
+    };
+    const stored = this.commits.add({ seq, message, clientKey }).then(() => message);
+    if (clientKey !== null) {
+      const key = `${roomId}\n${clientKey}`;
+      this.uncommitted.set(key, stored);
+      const forget = (): void => {
+        this.uncommitted.delete(key);
+      };
+      stored.then(forget, forget);
+    }
+    return stored;
+  }
+
+  async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
+    return this.store.newest(roomId, limit);
+  }
+
+  async historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
+    let end = Number.MAX_SAFE_INTEGER;
+    if (before !== null) {
+      const seq = parseMessageSeq(this.store.epoch, before);
+      if (seq === null || !this.store.holds(roomId, seq)) throw unknownMessage(roomId, before);
+      end = seq;
+    }
+    // One more than asked for says whether older ones remain.
+    const newestFirst = this.store.before(roomId, end, limit + 1);
+    return { messages: newestFirst.slice(0, limit).reverse(), hasMore: newestFirst.length > limit };
+  }
+
+  async search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]> {
+    const terms = searchTerms(query);
+    return terms.length === 0 ? [] : this.store.search(roomId, terms, limit);
+  }
+
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+    // Following first, then reading the replay, in one synchronous step: a message committed
+    // before it is in the replay, one committed after it comes live, none in both.
+    const queue = this.live.follow(roomId, signal);
+    for (const message of this.replay(roomId, afterId)) {
+      this.replayed.messages++;
+      this.replayed.bytes += messageBytes(message);
+      queue.push(message);
+    }
+    return queue;
+  }
+
+  addMember(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
+    return this.people.addMember(roomId, username, holderId);
+  }
+
+  removeMember(roomId: RoomId, username: string, holderId: string): Promise<boolean> {
+    return this.people.removeMember(roomId, username, holderId);
+  }
+
+  members(roomId: RoomId): Promise<Member[]> {
+    return this.people.members(roomId);
+  }
+
+  presence(roomId: RoomId, signal: AbortSignal): AsyncIterable<PresenceEvent> {
+    return this.people.presence(roomId, signal);
+  }
+
+  typing(roomId: RoomId, username: string): Promise<void> {
+    return this.people.typing(roomId, username);
+  }
+
+  async hasRoom(roomId: RoomId): Promise<boolean> {
+    return this.store.hasMessages(roomId) || (await this.people.hasRoom(roomId));
+  }
+
+  listRooms(): Promise<RoomSummary[]> {
+    return this.people.listRooms();
+  }
+
+  stats(): BrokerStats {
+    const people = this.people.stats();
+    const live = this.live.counts();
+    return {
+      rooms: people.rooms + live.rooms,
+      streams: people.streams + live.streams,
+      historyBytes: 0,
+      replayedMessages: this.replayed.messages,
+      replayedBytes: this.replayed.bytes,
+    };
+  }
+
+  health(): BrokerHealth {
+    return this.writeFailure === null ? { ok: true } : { ok: false, reason: `The message database could not be written: ${this.writeFailure}` };
+  }
+
+  /** Commits what waits, ends every stream and closes the database. */
+  async close(): Promise<void> {
+    this.retention?.stop();
+    this.commits.flush();
+    this.live.close();
+    await this.people.close();
+    this.store.close();
+  }
+
+  /**
+   * What a reader resuming after `afterId` is owed before live messages, as `ChatBroker.messages`
+   * says: at most `replayLimit`, after a gap notice when it missed more or cannot be placed.
+   */
+  private replay(roomId: RoomId, afterId: string | null | undefined): ChatMessage[] {
+    if (afterId === null || afterId === undefined || afterId === "") return this.store.newest(roomId, this.replayLimit);
+    const seq = parseMessageSeq(this.store.epoch, afterId);
+    if (seq !== null && (this.store.holds(roomId, seq) || this.store.isBeforeEverything(roomId, seq))) {
+      const missed = this.store.after(roomId, seq, this.replayLimit + 1);
+      if (missed.length <= this.replayLimit) return missed;
+    }
+    const position = formatMessageId(this.store.epoch, this.store.positionBefore(roomId, this.replayLimit));
+    return [gapNotice(roomId, position, new Date(this.clock.now())), ...this.store.newest(roomId, this.replayLimit)];
+  }
+}
