@@ -158,7 +158,7 @@ describe("honest bursts are answered, never punished", () => {
 
 describe("history has a byte budget", () => {
   it("holds at most HISTORY_MAX_BYTES of history across rooms, dropping the rooms idle longest", async () => {
-    const app = await startTestServer({ HISTORY_MAX_BYTES: String(4 * 1024 * 1024), JOIN_RATE_BURST: "1000" });
+    const app = await startTestServer({ STORE: "memory", HISTORY_MAX_BYTES: String(4 * 1024 * 1024), JOIN_RATE_BURST: "1000" });
     const writer = app.client();
     const rooms = Array.from({ length: 60 }, () => uniqueRoomId("budget"));
     for (const roomId of rooms) {

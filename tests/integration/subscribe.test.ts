@@ -64,7 +64,7 @@ describe("onMessage", () => {
   });
 
   it("with an expired lastEventId yields a gap notice, then every retained message", async () => {
-    const app = await startTestServer({ HISTORY_SIZE: "50" });
+    const app = await startTestServer({ STORE: "memory", HISTORY_SIZE: "50" });
     const alice = app.client();
     const roomId = uniqueRoomId("expired");
     const { history } = await alice.trpc.joinRoom.mutate({ roomId, username: "alice" });

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MemoryBroker, systemClock } from "@chat/api";
 import { RedisBroker } from "@chat/redis-broker";
+import { SqliteBroker } from "@chat/sqlite-broker";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createBroker } from "./broker-from-config.js";
 import { loadConfig } from "./config.js";
@@ -12,11 +16,39 @@ function capturingLogger() {
   return { logger, raw, events: () => raw.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
+/** A fresh directory, removed when the test ends. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "chat-config-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe("createBroker", () => {
-  it("runs in memory when REDIS_URL is unset, and says so once", async () => {
+  it("keeps messages in SQLite in DATA_DIR by default, creating the directory, and says so once", async () => {
+    const { logger, events } = capturingLogger();
+    const dataDir = join(tempDir(), "nested", "data");
+
+    const broker = createBroker(loadConfig({ DATA_DIR: dataDir, HISTORY_RETENTION_DAYS: "30" }), { clock: systemClock, logger });
+    onTestFinished(() => broker.close());
+
+    expect(broker).toBeInstanceOf(SqliteBroker);
+    expect(broker.health()).toEqual({ ok: true });
+    expect(events()).toEqual([expect.objectContaining({ level: "info", event: "broker", kind: "sqlite", dataDir, retentionDays: 30 })]);
+  });
+
+  it("refuses a DATA_DIR that is a file with an error naming it, before logging a broker", () => {
+    const { logger, events } = capturingLogger();
+    const file = join(tempDir(), "not-a-directory");
+    writeFileSync(file, "");
+
+    expect(() => createBroker(loadConfig({ DATA_DIR: file }), { clock: systemClock, logger })).toThrow(`DATA_DIR ${file} cannot hold the chat's database`);
+    expect(events()).toEqual([]);
+  });
+
+  it("runs in memory with STORE=memory, and says so once", async () => {
     const { logger, events } = capturingLogger();
 
-    const broker = createBroker(loadConfig({ HISTORY_SIZE: "200", HISTORY_MAX_BYTES: "2097152" }), { clock: systemClock, logger });
+    const broker = createBroker(loadConfig({ STORE: "memory", HISTORY_SIZE: "200", HISTORY_MAX_BYTES: "2097152" }), { clock: systemClock, logger });
     onTestFinished(() => broker.close());
 
     expect(broker).toBeInstanceOf(MemoryBroker);

@@ -1,9 +1,11 @@
 /**
- * Which broker a server runs on: the Redis broker when `REDIS_URL` is set, so that several nodes
- * share rooms (docs/scaling.md), otherwise the in-memory one of a single node.
+ * Which broker a server runs on (`STORE`): SQLite in `DATA_DIR` by default, so a single server
+ * keeps what was said across restarts; the in-memory one for tests and benchmarks; the Redis
+ * broker when `REDIS_URL` is set, so that several nodes share rooms (docs/scaling.md).
  */
 import { type ChatBroker, type Clock, MemoryBroker } from "@chat/api";
 import { RedisBroker } from "@chat/redis-broker";
+import { SqliteBroker } from "@chat/sqlite-broker";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -21,6 +23,13 @@ export interface BrokerDeps {
 
 /** Builds the broker `config` asks for and logs one `broker` line saying which (never a password). */
 export function createBroker(config: Config, { clock, logger, onRedisCall }: BrokerDeps): ChatBroker {
+  if (config.STORE === "sqlite") {
+    const retentionMs = config.HISTORY_RETENTION_DAYS === undefined ? undefined : config.HISTORY_RETENTION_DAYS * DAY_MS;
+    // Opened before the line is logged: a DATA_DIR that cannot hold the database stops the start.
+    const broker = new SqliteBroker({ dataDir: config.DATA_DIR, retentionMs, clock });
+    logger.info("broker", { kind: "sqlite", dataDir: config.DATA_DIR, retentionDays: config.HISTORY_RETENTION_DAYS ?? null });
+    return broker;
+  }
   if (config.REDIS_URL === undefined) {
     const memory = { historySize: config.HISTORY_SIZE, maxRooms: config.MAX_ROOMS, historyMaxBytes: config.HISTORY_MAX_BYTES };
     logger.info("broker", { kind: "memory", ...memory });

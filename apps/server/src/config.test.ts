@@ -17,6 +17,20 @@ describe("the server's environment", () => {
       PRESENCE_REFRESH_MS: 5000,
     });
     expect(config.REDIS_URL).toBeUndefined();
+    expect(config.STORE).toBe("sqlite");
+    expect(config.DATA_DIR).toMatch(/\/data$/);
+    expect(config.HISTORY_RETENTION_DAYS).toBeUndefined();
+  });
+
+  it("chooses the store: SQLite unless told, Redis with REDIS_URL, and refuses a STORE that contradicts REDIS_URL", () => {
+    expect(loadConfig({ STORE: "memory" }).STORE).toBe("memory");
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }).STORE).toBe("redis");
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", STORE: "redis" }).STORE).toBe("redis");
+    expect(loadConfig({ DATA_DIR: "relative/dir" }).DATA_DIR).toBe(`${process.cwd()}/relative/dir`);
+    expect(() => loadConfig({ STORE: "redis" })).toThrow("STORE=redis needs REDIS_URL");
+    expect(() => loadConfig({ STORE: "memory", REDIS_URL: "redis://127.0.0.1:6379" })).toThrow("REDIS_URL is set but STORE is not redis");
+    expect(() => loadConfig({ STORE: "postgres" })).toThrow("STORE must be one of sqlite, memory, redis");
+    expect(() => loadConfig({ HISTORY_RETENTION_DAYS: "0" })).toThrow("HISTORY_RETENTION_DAYS must be above 0");
   });
 
   it("reads every documented variable", () => {

@@ -2,7 +2,12 @@
  * The server's settings, read from the environment once at start. Nothing else reads
  * `process.env`.
  */
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+
+/** Where the database lives unless `DATA_DIR` says otherwise: `data/` at the repository's root (git-ignored). */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL("../../../data", import.meta.url));
 
 const integer = (name: string, min: number, max: number) =>
   z.coerce
@@ -30,6 +35,16 @@ const envSchema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, hostname: /./, error: "REDIS_URL must be a redis:// or rediss:// URL like redis://127.0.0.1:6379" })
     .optional(),
+  // Where messages are kept (README, "Configuration"): SQLite in DATA_DIR by default, memory for
+  // tests and benchmarks, Redis for several nodes. Unset: Redis when REDIS_URL is set, else SQLite.
+  STORE: z.enum(["sqlite", "memory", "redis"], { error: "STORE must be one of sqlite, memory, redis" }).optional(),
+  // A relative path is taken from the directory the server starts in.
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default(DEFAULT_DATA_DIR)
+    .transform((dir) => resolve(dir)),
+  HISTORY_RETENTION_DAYS: positive("HISTORY_RETENTION_DAYS").optional(),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "REDIS_KEY_PREFIX must be 1 to 64 of A-Z a-z 0-9 : _ -")
@@ -96,7 +111,14 @@ const envSchema = z.object({
     path: ["PRESENCE_REFRESH_MS"],
     // Checked whenever both numbers are valid, so one run names this along with any other bad variable.
     when: (payload) => !payload.issues.some((issue) => issue.path?.[0] === "PRESENCE_TTL_MS" || issue.path?.[0] === "PRESENCE_REFRESH_MS"),
-  });
+  })
+  .refine((env) => env.STORE !== "redis" || env.REDIS_URL !== undefined, { error: "STORE=redis needs REDIS_URL", path: ["STORE"] })
+  .refine((env) => env.STORE === undefined || env.STORE === "redis" || env.REDIS_URL === undefined, {
+    error: "REDIS_URL is set but STORE is not redis; unset one of them",
+    path: ["STORE"],
+  })
+  // Settled once here, so nothing else decides which store a server runs on.
+  .transform((env) => ({ ...env, STORE: env.STORE ?? (env.REDIS_URL === undefined ? "sqlite" : "redis") }));
 
 /** The server's validated settings. */
 export type Config = z.output<typeof envSchema>;
