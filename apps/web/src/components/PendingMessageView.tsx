@@ -32,9 +32,10 @@ export function PendingMessageView(props: { line: PendingMessage; ownName: strin
             <span class="pending-note pending-note--failed">Not sent</span>
           </Show>
         </p>
-        <p class="message-text" dir="auto" id={textId()}>
+        {/* An article, as every message in the log is. */}
+        <article class="message-text" dir="auto" id={textId()}>
           <MessageText text={props.line.text} />
-        </p>
+        </article>
         <Show when={failed()}>
           <p class="pending-error">{props.line.error}</p>
           <div class="pending-actions">

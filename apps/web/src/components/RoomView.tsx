@@ -3,11 +3,13 @@ import { useChat } from "../stores/chat-context";
 import type { RoomState } from "../stores/chat-store";
 import { MemberList } from "./MemberList";
 import { MessageComposer } from "./MessageComposer";
-import { MessageList } from "./MessageList";
+import { type ConversationControls, MessageList } from "./MessageList";
+import { MessageSearch } from "./MessageSearch";
 
-/** One open room: its title and Leave button, the conversation, the members and the message box. */
+/** One open room: its title, search and Leave button, the conversation, the members and the message box. */
 export function RoomView(props: { room: RoomState }): JSX.Element {
   const chat = useChat();
+  let conversation: ConversationControls | undefined;
 
   const leave = (): void => {
     void chat.leave(props.room.id);
@@ -28,12 +30,13 @@ export function RoomView(props: { room: RoomState }): JSX.Element {
         <p class="room-identity muted">
           as <bdi>{props.room.username}</bdi>
         </p>
+        <MessageSearch roomId={props.room.id} onChoose={(messageId) => conversation?.show(messageId) ?? Promise.resolve(false)} />
         <button type="button" class="button button--quiet" onClick={leave}>
           Leave
         </button>
       </header>
       <div class="room-body">
-        <MessageList room={props.room} />
+        <MessageList room={props.room} controls={(controls) => (conversation = controls)} />
         <MemberList members={props.room.members} ownName={props.room.username} />
       </div>
       <MessageComposer room={props.room} />

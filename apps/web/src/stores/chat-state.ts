@@ -6,14 +6,26 @@
 import type { ChatMessage } from "@chat/client";
 import type { PendingMessage } from "./outbox";
 
+/** How far back a room's conversation is loaded (see scrollback.ts). */
+export interface ScrollbackState {
+  /** Whether a page of older messages is on its way. */
+  loading: boolean;
+  /** Whether the room's first retained message is shown, so there is nothing older to load. */
+  atStart: boolean;
+  /** Why the last load of older messages failed, in words; `null` when it did not. */
+  error: string | null;
+}
+
 /** One joined room as the UI shows it. */
 export interface RoomState {
   /** The case-folded room id. */
   id: string;
   /** The name this tab joined the room with: its messages are "own". */
   username: string;
-  /** Every message received, oldest first, each id once. */
+  /** Every message received or loaded by scrolling back, oldest first, each id once. */
   messages: ChatMessage[];
+  /** Loading older messages. */
+  scrollback: ScrollbackState;
   /** This tab's messages the server has not confirmed yet, shown after `messages` in the order sent. */
   pending: PendingMessage[];
   /** Names of the people present, sorted. */

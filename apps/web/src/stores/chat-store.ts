@@ -2,7 +2,7 @@
  * The chat's state and actions: the rooms this tab joined, their messages and members, which
  * one is shown, and the remembered name. It is the only user of the connection.
  */
-import type { ConnectionStatus } from "@chat/client";
+import type { ChatMessage, ConnectionStatus } from "@chat/client";
 import { type Accessor, batch, createMemo } from "solid-js";
 import { createStore } from "solid-js/store";
 import type { Connection } from "../connection";
@@ -16,8 +16,10 @@ import { receiver } from "./receive";
 import { roomFeed } from "./room-feed";
 import { roomJoin, USERNAME_KEY } from "./room-join";
 import { roomLeave } from "./room-leave";
+import { type KeepPlace, roomScrollback } from "./scrollback";
 
-export type { ChatState, RoomState } from "./chat-state";
+export type { ChatState, RoomState, ScrollbackState } from "./chat-state";
+export type { KeepPlace } from "./scrollback";
 // The store's tests import these from the store.
 export { MAX_MESSAGES_PER_ROOM } from "./receive";
 export { USERNAME_KEY } from "./room-join";
@@ -50,6 +52,16 @@ export interface ChatStore {
   leave(roomId: string): Promise<void>;
   /** Keeps the message being typed in a room, and tells the others (throttled) that someone is typing. */
   setDraft(roomId: string, text: string): void;
+  /**
+   * Shows the page of messages before the oldest one shown in a joined room; `true` once shown
+   * (or when there is nothing older), `false` if it failed (see `scrollback.error`). `keepPlace`
+   * wraps the change, for the view to keep the reader's place.
+   */
+  loadOlder(roomId: string, keepPlace?: KeepPlace): Promise<boolean>;
+  /** Loads older pages until message `messageId` is shown; `false` if it cannot be. */
+  reveal(roomId: string, messageId: string, keepPlace?: KeepPlace): Promise<boolean>;
+  /** A room's messages matching the words of `query` (already validated), newest first; rejects with the server's reason. */
+  search(roomId: string, query: string): Promise<ChatMessage[]>;
   /** Ends every subscription; the connection itself belongs to the caller. */
   dispose(): void;
 }
@@ -115,6 +127,8 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
 
   const leave = roomLeave({ trpc, rooms, outbox, show });
   const setDraft = draftSetter(trpc, rooms);
+  const { loadOlder, reveal } = roomScrollback({ trpc, rooms });
+  const search = async (roomId: string, query: string): Promise<ChatMessage[]> => (await trpc.search.query({ roomId, query })).messages;
 
   const dispose = (): void => {
     disposed = true;
@@ -124,5 +138,21 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
   };
 
   const { retry, discard } = outbox;
-  return { state, status: connection.status, activeRoom, join, open, show, send, retry, discard, leave, setDraft, dispose };
+  return {
+    state,
+    status: connection.status,
+    activeRoom,
+    join,
+    open,
+    show,
+    send,
+    retry,
+    discard,
+    leave,
+    setDraft,
+    loadOlder,
+    reveal,
+    search,
+    dispose,
+  };
 }

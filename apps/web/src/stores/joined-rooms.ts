@@ -15,6 +15,11 @@ export interface LiveRoom {
   readonly stop: () => void;
   /** When this tab last told the room that its user is typing (`Date.now()`). */
   typingSentAt: number;
+  /**
+   * Messages added by scrolling back. The room keeps this many on top of `MAX_MESSAGES_PER_ROOM`,
+   * so that live messages do not push out at once what the reader just went back for.
+   */
+  olderKept: number;
 }
 
 /** The store's state and the joined rooms' live parts. */

@@ -1,6 +1,7 @@
 /**
  * Messages arriving in a joined room: shown once each, in the room's log, which keeps only the
- * newest `MAX_MESSAGES_PER_ROOM`; counted as unread while another room is shown.
+ * newest `MAX_MESSAGES_PER_ROOM` (and those loaded by scrolling back); counted as unread while
+ * another room is shown.
  */
 import type { ChatMessage } from "@chat/client";
 import { batch } from "solid-js";
@@ -41,7 +42,12 @@ export function receiver(rooms: JoinedRooms, claim: (roomId: string, message: Ch
         (candidate) => candidate.id === roomId,
         produce((next: RoomState) => {
           next.messages.push(...fresh);
-          if (next.messages.length > MAX_MESSAGES_PER_ROOM) next.messages.splice(0, next.messages.length - MAX_MESSAGES_PER_ROOM);
+          const excess = next.messages.length - MAX_MESSAGES_PER_ROOM - entry.olderKept;
+          if (excess > 0) {
+            // What is dropped can be loaded again by scrolling back, so it must not count as seen.
+            for (const dropped of next.messages.splice(0, excess)) entry.seen.delete(dropped.id);
+            next.scrollback.atStart = false;
+          }
           next.unread += unread;
         }),
       );

@@ -63,13 +63,15 @@ export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutM
         unsubscribe();
         typing.clear();
       };
-      rooms.live.set(result.roomId, { seen, typing, stop, typingSentAt: -Infinity });
+      rooms.live.set(result.roomId, { seen, typing, stop, typingSentAt: -Infinity, olderKept: 0 });
       setState(
         produce((next: ChatState) => {
           next.rooms.push({
             id: result.roomId,
             username: result.username,
             messages: history,
+            // A room with no history at all has nothing older either.
+            scrollback: { loading: false, atStart: history.length === 0, error: null },
             pending: [],
             members: applyPresence([], { type: "snapshot", roomId: result.roomId, members: result.members }),
             typing: [],
