@@ -2,7 +2,9 @@
  * The three servers under the same load, each started fresh in its own process for each
  * measurement, so that one scenario's leftovers (memory, rooms, JIT state) never colour another.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Child, spawnNode } from "./children.js";
 import type { Protocol } from "./load/client.js";
@@ -10,21 +12,36 @@ import type { Protocol } from "./load/client.js";
 /** The repository root: every process runs from here. */
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Which server: ours in memory, ours on Redis (scenario e), and the two references. */
-export type TargetName = "ours" | "ours-redis" | "raw-ws" | "socketio";
+/** Which server: ours in memory, ours on SQLite (the default store), ours on Redis, and the two references. */
+export type TargetName = "ours" | "ours-sqlite" | "ours-redis" | "raw-ws" | "socketio";
 
 /** The targets in the order the table shows them. */
-export const TARGET_NAMES: readonly TargetName[] = ["ours", "ours-redis", "raw-ws", "socketio"];
+export const TARGET_NAMES: readonly TargetName[] = ["ours", "ours-sqlite", "ours-redis", "raw-ws", "socketio"];
 
 /** How each target is labelled in the table and the chart. */
-export const TARGET_LABELS: Record<TargetName, string> = { ours: "ours", "ours-redis": "ours (Redis)", "raw-ws": "raw ws", socketio: "Socket.IO" };
+export const TARGET_LABELS: Record<TargetName, string> = {
+  ours: "ours",
+  "ours-sqlite": "ours (SQLite)",
+  "ours-redis": "ours (Redis)",
+  "raw-ws": "raw ws",
+  socketio: "Socket.IO",
+};
 
 /** The protocol each target's clients speak. */
-export const TARGET_PROTOCOLS: Record<TargetName, Protocol> = { ours: "trpc", "ours-redis": "trpc", "raw-ws": "raw-ws", socketio: "socketio" };
+export const TARGET_PROTOCOLS: Record<TargetName, Protocol> = {
+  ours: "trpc",
+  "ours-sqlite": "trpc",
+  "ours-redis": "trpc",
+  "raw-ws": "raw-ws",
+  socketio: "socketio",
+};
 
-/** Whether a target is our server (in memory or on Redis), which takes the bench's env and profiling flags. */
+/** Our server's store for each of our targets: `STORE`. */
+const OURS_STORES: Partial<Record<TargetName, string>> = { ours: "memory", "ours-sqlite": "sqlite", "ours-redis": "redis" };
+
+/** Whether a target is our server (on any store), which takes the bench's env and profiling flags. */
 export function isOurs(name: TargetName): boolean {
-  return name === "ours" || name === "ours-redis";
+  return OURS_STORES[name] !== undefined;
 }
 
 const OURS_MAIN = fileURLToPath(new URL("../../apps/server/dist/main.js", import.meta.url));
@@ -91,13 +108,15 @@ export function checkOursBuilt(): void {
   }
 }
 
-function spawnTarget(name: TargetName, options: StartOptions, redisUrl: string | null): Child {
+function spawnTarget(name: TargetName, options: StartOptions, redisUrl: string | null, dataDir: string | null): Child {
   const path = process.env.PATH ?? "";
-  if (isOurs(name)) {
+  const store = OURS_STORES[name];
+  if (store !== undefined) {
     // Exactly what `npm start` runs (apps/server's `start` script), plus any profiling flags.
     const args = ["--enable-source-maps", ...(options.oursNodeFlags ?? []), OURS_MAIN];
     const redis: Record<string, string> = redisUrl === null ? {} : { REDIS_URL: redisUrl };
-    return spawnNode({ args, env: { PATH: path, ...OURS_ENV, ...redis }, cwd: repoRoot });
+    const data: Record<string, string> = dataDir === null ? {} : { DATA_DIR: dataDir };
+    return spawnNode({ args, env: { PATH: path, ...OURS_ENV, STORE: store, ...redis, ...data }, cwd: repoRoot });
   }
   const script = fileURLToPath(new URL(`./servers/${name === "raw-ws" ? "raw-ws-server" : "socketio-server"}.ts`, import.meta.url));
   // Loaded through tsx: its loader costs start-up time and a fixed amount of memory, both outside
@@ -112,10 +131,13 @@ function spawnTarget(name: TargetName, options: StartOptions, redisUrl: string |
  */
 export async function startTarget(name: TargetName, options: StartOptions = {}): Promise<RunningTarget> {
   const redis = name === "ours-redis" ? await (await import("@chat/redis-broker/testing")).startRedisServer() : null;
-  const child = spawnTarget(name, options, redis?.url ?? null);
+  // On SQLite, a database of its own per start, as for a fresh install: no earlier run's history.
+  const dataDir = name === "ours-sqlite" ? mkdtempSync(join(tmpdir(), "chat-bench-")) : null;
+  const child = spawnTarget(name, options, redis?.url ?? null, dataDir);
   const stop = async (graceMs: number): Promise<void> => {
     await child.stop(graceMs);
     await redis?.dispose();
+    if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true });
   };
   const match = await child.waitForLine(/(?:running|listening) at (http:\/\/127\.0\.0\.1:\d+)/, 20_000).catch(async (error: unknown) => {
     await stop(0);

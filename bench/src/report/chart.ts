@@ -9,7 +9,7 @@ import { FIGURES, type Summary } from "./figures.js";
 
 /** The figures drawn, in panel order. */
 const CHARTED = ["a.cpu", "a.p99", "b.deliveries", "b.cpu", "c.rss", "d.seconds"];
-const COLOURS: Record<TargetName, string> = { ours: "#2563eb", "ours-redis": "#7c3aed", "raw-ws": "#6b7280", socketio: "#d97706" };
+const COLOURS: Record<TargetName, string> = { ours: "#2563eb", "ours-sqlite": "#0891b2", "ours-redis": "#7c3aed", "raw-ws": "#6b7280", socketio: "#d97706" };
 
 const PANEL_WIDTH = 300;
 const PANEL_HEIGHT = 210;

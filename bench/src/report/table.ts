@@ -25,10 +25,10 @@ export function ratio(ours: Spread | undefined, theirs: Spread | undefined): num
 
 /** The table as Markdown (it reads well in a terminal too, and pastes into docs/performance.md). */
 export function renderTable(summary: Summary, targets: readonly TargetName[]): string {
-  // Ours against each reference, and ours on Redis against ours in memory (the issue's Redis target).
+  // Ours against each reference, and ours on SQLite and on Redis against ours in memory.
   const pairs: [TargetName, TargetName][] = [
     ...(targets.includes("ours") ? targets.filter((target) => !isOurs(target)).map((target): [TargetName, TargetName] => ["ours", target]) : []),
-    ...(targets.includes("ours") && targets.includes("ours-redis") ? [["ours-redis", "ours"] as [TargetName, TargetName]] : []),
+    ...(targets.includes("ours") ? targets.filter((target) => isOurs(target) && target !== "ours").map((target): [TargetName, TargetName] => [target, "ours"]) : []),
   ];
   const header = ["figure", ...targets.map((target) => TARGET_LABELS[target]), ...pairs.map(([a, b]) => `${TARGET_LABELS[a]}/${TARGET_LABELS[b]}`)];
   const rows = FIGURES.filter((figure) => summary[figure.id]).map((figure) => {
