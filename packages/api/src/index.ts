@@ -11,6 +11,7 @@ export { SystemLines } from "./domain/system-lines.js";
 export { CLIENT_MESSAGE_ID_TTL_MS, REPLAY_LIMIT } from "./schema.js";
 export { REQUEST_ID_MAX_LENGTH, REQUESTS_PER_FRAME_MAX } from "./wire-limits.js";
 export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./domain/broker.js";
+export { ClientIdWindow } from "./domain/client-id-window.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
 export { messageBytes } from "./domain/message-size.js";

@@ -39,7 +39,10 @@ export interface MessageStoreOptions {
   historySize?: number;
 }
 
-/** The one token `room_token` holds for a room: letters and digits only, so the tokenizer keeps it whole. */
+/**
+ * The one token `room_token` holds for a room, as the index is fed it (`'r' || hex(room)`, whose
+ * case the tokenizer folds): letters and digits only, so the tokenizer keeps it whole.
+ */
 function roomToken(roomId: RoomId): string {
   return `r${Buffer.from(roomId, "utf8").toString("hex")}`;
 }
@@ -54,6 +57,9 @@ export class MessageStore {
   /** Names this database in every message id. */
   readonly epoch: string;
   private lastSeq: number;
+  /** The newest seq committed, and the newest the search index holds (`indexed_through`). */
+  private committedSeq: number;
+  private indexedSeq: number;
   private readonly statements: ReturnType<typeof prepare>;
 
   private constructor(
@@ -67,6 +73,8 @@ export class MessageStore {
     if (stored === undefined) this.statements.setEpoch.run(this.epoch);
     // The highest seq ever given, deleted messages included, so no id is ever given twice.
     this.lastSeq = Number((this.statements.lastSeq.get() as { seq: number } | undefined)?.seq ?? 0);
+    this.committedSeq = this.lastSeq;
+    this.indexedSeq = Number((this.statements.indexedThrough.get() as { value: string }).value);
   }
 
   /**
@@ -101,25 +109,47 @@ export class MessageStore {
     return this.lastSeq;
   }
 
-  /** Commits `batch` in one transaction: its messages, their rooms, their words; then trims rooms past the history size. */
+  /** Commits `batch` in one transaction: its messages and their rooms; then trims rooms past the history size. */
   commit(batch: readonly NewMessage[]): void {
-    const { insert, insertRoom, index } = this.statements;
+    const { insert, insertRoom } = this.statements;
     this.db.transaction(() => {
       const rooms = new Set<RoomId>();
       for (const { seq, message, clientKey } of batch) {
         insertRoom.run(message.roomId, seq - 1);
         insert.run(seq, message.roomId, message.kind, message.username, message.text, message.sentAt.getTime(), clientKey);
-        if (message.kind === "user") index.run(seq, message.text, roomToken(message.roomId));
         rooms.add(message.roomId);
       }
       if (this.historySize !== undefined) for (const roomId of rooms) this.trim(roomId, this.historySize);
     })();
+    this.committedSeq = Math.max(this.committedSeq, ...batch.map((entry) => entry.seq));
   }
 
-  /** The message `clientKey` stored in the room after `since` (ms), if any. */
-  findByClientKey(roomId: RoomId, clientKey: string, since: number): ChatMessage | undefined {
-    const row = this.statements.byClientKey.get(roomId, clientKey, since) as MessageRow | undefined;
+  /** Adds the words of every message committed since the last call to the search index, in one transaction. */
+  indexPending(): void {
+    if (this.indexedSeq >= this.committedSeq) return;
+    const through = this.committedSeq;
+    this.db.transaction(() => {
+      this.statements.indexAfter.run(this.indexedSeq);
+      this.statements.setIndexedThrough.run(String(through));
+    })();
+    this.indexedSeq = through;
+  }
+
+  /** The message stored under `seq` in the room, if it is still there. */
+  message(roomId: RoomId, seq: number): ChatMessage | undefined {
+    const row = this.statements.bySeq.get(seq, roomId) as MessageRow | undefined;
     return row === undefined ? undefined : this.toMessage(row);
+  }
+
+  /** The client message ids of the messages sent after `since` (ms), oldest first, to remember them again after a restart. */
+  recentClientKeys(since: number): { roomId: RoomId; clientKey: string; seq: number; sentAt: number }[] {
+    const found: { roomId: RoomId; clientKey: string; seq: number; sentAt: number }[] = [];
+    for (const row of this.statements.newestKeys.iterate() as IterableIterator<{ seq: number; room: string; sent_at: number; client_key: string | null }>) {
+      // Seqs follow the clock (one process gives them): the first older one ends the recent ones.
+      if (row.sent_at <= since) break;
+      if (row.client_key !== null) found.push({ roomId: row.room, clientKey: row.client_key, seq: row.seq, sentAt: row.sent_at });
+    }
+    return found.reverse();
   }
 
   /** The room's newest `limit` messages, oldest first. */
@@ -168,6 +198,8 @@ export class MessageStore {
 
   /** Up to `limit` of the room's user messages holding words that begin with every term, newest first. */
   search(roomId: RoomId, terms: readonly string[], limit: number): ChatMessage[] {
+    // The index first catches up with the log, so the newest messages are found too.
+    this.indexPending();
     return this.rows(this.statements.search, searchExpression(roomId, terms), limit);
   }
 
@@ -177,11 +209,16 @@ export class MessageStore {
    * so that the event loop is never held for long.
    */
   deleteOlderThan(cutoff: number, batch: number): number {
+    // The oldest by seq are the oldest by time (one process gives seqs as its clock runs), so the
+    // expired ones are a run at the start: no index by time, which every send would update.
+    const through = new Map<string, number>();
+    for (const row of this.statements.oldest.all(batch) as { room: string; seq: number; sent_at: number }[]) {
+      if (row.sent_at >= cutoff) break;
+      through.set(row.room, row.seq);
+    }
     let deleted = 0;
     this.db.transaction(() => {
-      for (const { room, seq } of this.statements.expired.all(cutoff, batch) as { room: string; seq: number }[]) {
-        deleted += this.dropThrough(room, seq);
-      }
+      for (const [room, seq] of through) deleted += this.dropThrough(room, seq);
     })();
     return deleted;
   }
@@ -250,8 +287,11 @@ function prepare(db: Connection) {
     lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'"),
     insertRoom: db.prepare("INSERT INTO rooms (name, floor) VALUES (?, ?) ON CONFLICT DO NOTHING"),
     insert: db.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-    index: db.prepare("INSERT INTO messages_search (rowid, words, room_token) VALUES (?, ?, ?)"),
-    byClientKey: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND client_key = ? AND sent_at > ? ORDER BY seq DESC LIMIT 1`),
+    indexedThrough: db.prepare("SELECT value FROM meta WHERE key = 'indexed_through'"),
+    setIndexedThrough: db.prepare("UPDATE meta SET value = ? WHERE key = 'indexed_through'"),
+    indexAfter: db.prepare("INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE seq > ? AND kind = 'user'"),
+    bySeq: db.prepare(`SELECT ${columns} FROM messages WHERE seq = ? AND room = ?`),
+    newestKeys: db.prepare("SELECT seq, room, sent_at, client_key FROM messages ORDER BY seq DESC"),
     before: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
     after: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`),
     holds: db.prepare("SELECT 1 FROM messages WHERE room = ? AND seq = ?"),
@@ -261,7 +301,7 @@ function prepare(db: Connection) {
     search: db.prepare(
       `SELECT ${columns} FROM messages WHERE seq IN (SELECT rowid FROM messages_search WHERE messages_search MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY seq DESC`,
     ),
-    expired: db.prepare("SELECT room, max(seq) AS seq FROM (SELECT room, seq FROM messages WHERE sent_at < ? ORDER BY sent_at LIMIT ?) GROUP BY room"),
+    oldest: db.prepare("SELECT room, seq, sent_at FROM messages ORDER BY seq LIMIT ?"),
     unindex: db.prepare("DELETE FROM messages_search WHERE rowid IN (SELECT seq FROM messages WHERE room = ? AND seq <= ? AND kind = 'user')"),
     drop: db.prepare("DELETE FROM messages WHERE room = ? AND seq <= ?"),
     raiseFloor: db.prepare("UPDATE rooms SET floor = max(floor, ?) WHERE name = ?"),

@@ -34,9 +34,8 @@ export const MIGRATIONS: readonly Migration[] = [
           -- JSON [author, client message id] of a send that gave one, for deduplicating retries.
           client_key TEXT
         ) STRICT;
+        -- The only index a send updates: every other lookup goes by seq, or is kept in memory.
         CREATE INDEX messages_by_room ON messages (room, seq);
-        CREATE INDEX messages_by_client_key ON messages (room, client_key) WHERE client_key IS NOT NULL;
-        CREATE INDEX messages_by_time ON messages (sent_at);
         -- floor: the seq just before the room's first retained message, as retention moves it, so
         -- a reader resuming from before it is told of the gap.
         CREATE TABLE rooms (name TEXT PRIMARY KEY, floor INTEGER NOT NULL) STRICT, WITHOUT ROWID;
@@ -47,7 +46,9 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => {
       // Contentless (the text lives in messages) but deletable, so retention removes a message's
       // words with it. The room is a column of one token (its id in hex), so a search reads the
-      // index of that room's words rather than every room's.
+      // index of that room's words rather than every room's. Filled behind the log, in batches
+      // (indexed_through: the newest seq it holds), since one message at a time would cost a send
+      // more than everything else it does.
       db.exec(`
         CREATE VIRTUAL TABLE messages_search USING fts5(
           words, room_token,
@@ -55,6 +56,7 @@ export const MIGRATIONS: readonly Migration[] = [
           tokenize = 'unicode61 remove_diacritics 2'
         );
         INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE kind = 'user';
+        INSERT INTO meta (key, value) SELECT 'indexed_through', coalesce(max(seq), 0) FROM messages;
       `);
     },
   },

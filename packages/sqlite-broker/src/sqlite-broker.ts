@@ -9,6 +9,7 @@ import {
   type BrokerHealth,
   type BrokerStats,
   CLIENT_MESSAGE_ID_TTL_MS,
+  ClientIdWindow,
   ChatError,
   type ChatBroker,
   type Clock,
@@ -47,6 +48,14 @@ export interface SqliteBrokerOptions {
   clock?: Clock;
 }
 
+/** How often the search index catches up with the log (a search also makes it catch up first). */
+const INDEX_INTERVAL_MS = 1000;
+/**
+ * Client message ids remembered across all rooms for `CLIENT_MESSAGE_ID_TTL_MS` (each with its
+ * message's seq: about 150 bytes); past it the oldest is forgotten early.
+ */
+const CLIENT_IDS_MAX = 50_000;
+
 /** One key per author and client message id; JSON keeps the pair unambiguous, as the memory broker's does. */
 function clientKeyOf(draft: MessageDraft, clientMessageId: string | undefined): string | null {
   return clientMessageId === undefined ? null : JSON.stringify([draft.username, clientMessageId]);
@@ -62,6 +71,13 @@ export class SqliteBroker implements ChatBroker {
   private readonly retention: Retention | null;
   /** Sends with a client message id that wait for their commit, so a retry meanwhile gets the same message. */
   private readonly uncommitted = new Map<string, Promise<ChatMessage>>();
+  /**
+   * Room and client key → seq of the message, for sends committed in the last
+   * `CLIENT_MESSAGE_ID_TTL_MS`: kept in memory (and read back from the log at start) rather than
+   * in an index that every send would update.
+   */
+  private readonly clientIds = new ClientIdWindow<number>(CLIENT_MESSAGE_ID_TTL_MS, CLIENT_IDS_MAX);
+  private readonly indexing: NodeJS.Timeout;
   private readonly clock: Clock;
   private readonly replayLimit: number;
   private readonly replayed = { messages: 0, bytes: 0 };
@@ -78,19 +94,25 @@ export class SqliteBroker implements ChatBroker {
       (batch) => this.store.commit(batch),
       (batch) => {
         this.writeFailure = null;
-        for (const { message } of batch) this.live.emit(message);
+        for (const { seq, message, clientKey } of batch) {
+          if (clientKey !== null) this.clientIds.set(`${message.roomId}\n${clientKey}`, seq, message.sentAt.getTime());
+          this.live.emit(message);
+        }
       },
       (error) => {
-        this.writeFailure = error instanceof Error ? error.message : String(error);
+        this.failed(error);
         return new ChatError("UNAVAILABLE", "The chat could not store this message right now, so it was not sent; please try again in a moment.", 1000);
       },
     );
+    for (const { roomId, clientKey, seq, sentAt } of this.store.recentClientKeys(this.clock.now() - CLIENT_MESSAGE_ID_TTL_MS)) {
+      this.clientIds.set(`${roomId}\n${clientKey}`, seq, sentAt);
+    }
+    this.indexing = setInterval(() => this.background(() => this.store.indexPending()), INDEX_INTERVAL_MS);
+    this.indexing.unref();
     this.retention =
       options.retentionMs === undefined
         ? null
-        : new Retention(this.store, this.clock, options.retentionMs, options.retentionSweepMs ?? 60_000, (error) => {
-            this.writeFailure = error instanceof Error ? error.message : String(error);
-          });
+        : new Retention(this.store, this.clock, options.retentionMs, options.retentionSweepMs ?? 60_000, (error) => this.failed(error));
   }
 
   /** The database's epoch: the first part of every message id it gives. */
@@ -103,9 +125,11 @@ export class SqliteBroker implements ChatBroker {
     const clientKey = clientKeyOf(draft, options.clientMessageId);
     // Lookup, admission and queueing run without an await in between, so two identical sends
     // in flight at once store one message.
-    const pending = clientKey === null ? undefined : this.uncommitted.get(`${roomId}\n${clientKey}`);
+    const key = clientKey === null ? null : `${roomId}\n${clientKey}`;
+    const pending = key === null ? undefined : this.uncommitted.get(key);
     if (pending !== undefined) return pending;
-    const earlier = clientKey === null ? undefined : this.store.findByClientKey(roomId, clientKey, now - CLIENT_MESSAGE_ID_TTL_MS);
+    const earlierSeq = key === null ? undefined : this.clientIds.get(key, now);
+    const earlier = earlierSeq === undefined ? undefined : this.store.message(roomId, earlierSeq);
     if (earlier !== undefined) return earlier;
     options.admit?.();
     const seq = this.store.nextSeq();
@@ -118,8 +142,7 @@ export class SqliteBroker implements ChatBroker {
       sentAt: new Date(now),
     };
     const stored = this.commits.add({ seq, message, clientKey }).then(() => message);
-    if (clientKey !== null) {
-      const key = `${roomId}\n${clientKey}`;
+    if (key !== null) {
       this.uncommitted.set(key, stored);
       const forget = (): void => {
         this.uncommitted.delete(key);
@@ -208,11 +231,26 @@ export class SqliteBroker implements ChatBroker {
 
   /** Commits what waits, ends every stream and closes the database. */
   async close(): Promise<void> {
+    clearInterval(this.indexing);
     this.retention?.stop();
     this.commits.flush();
     this.live.close();
     await this.people.close();
     this.store.close();
+  }
+
+  /** Runs background upkeep; a failure shows in `health()` until a write succeeds. */
+  private background(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  /** Records why the database could not be written, for `health()`. */
+  private failed(error: unknown): void {
+    this.writeFailure = error instanceof Error ? error.message : String(error);
   }
 
   /**
