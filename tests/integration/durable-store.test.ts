@@ -96,6 +96,27 @@ describe("the default store survives the process", { timeout: 90_000 }, () => {
     expect(server.process.child.exitCode).toBeNull();
   });
 
+  it("pages back through a room of 1,000 messages after a restart, to the first, with no gap and no duplicate, and finds a word said before it", async () => {
+    const [dataDir, port] = [tempDataDir(), await freePort()];
+    const before = await startServerProcess(env(dataDir, port));
+    const roomId = uniqueRoomId("thousand");
+    const writer = client(port);
+    await writer.trpc.joinRoom.mutate({ roomId, username: "writer" });
+    const texts = Array.from({ length: 1000 }, (_, index) => (index === 17 ? "the albatross circles" : `message ${index}`));
+    for (let start = 0; start < texts.length; start += 50) {
+      await Promise.all(texts.slice(start, start + 50).map((text, offset) => writer.trpc.sendMessage.mutate({ roomId, text, clientMessageId: `m${start + offset}` })));
+    }
+    await killed(before);
+    await startServerProcess(env(dataDir, port));
+
+    const reader = client(port);
+    const history = (await wholeHistory(reader, roomId)).filter((message) => message.kind === "user");
+    expect(new Set(history.map((message) => message.id)).size).toBe(1000);
+    expect(history.map((message) => message.text).sort()).toEqual([...texts].sort());
+    const found = await reader.trpc.search.query({ roomId, query: "ALBATROSS" });
+    expect(found.messages.map((message) => message.text)).toEqual(["the albatross circles"]);
+  });
+
   it("resumes a reader that stayed subscribed through a SIGKILL exactly where it was, with no gap notice", async () => {
     const [dataDir, port] = [tempDataDir(), await freePort()];
     const before = await startServerProcess(env(dataDir, port));
