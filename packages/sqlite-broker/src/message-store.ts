@@ -72,7 +72,7 @@ export class MessageStore {
     this.epoch = stored?.value ?? fallbackEpoch;
     if (stored === undefined) this.statements.setEpoch.run(this.epoch);
     // The highest seq ever given, deleted messages included, so no id is ever given twice.
-    this.lastSeq = Number((this.statements.lastSeq.get() as { seq: number } | undefined)?.seq ?? 0);
+    this.lastSeq = Number((this.statements.lastSeq.get() as { seq: number | bigint }).seq);
     this.committedSeq = this.lastSeq;
     this.indexedSeq = Number((this.statements.indexedThrough.get() as { value: string }).value);
   }
@@ -236,9 +236,10 @@ export class MessageStore {
 
   /** Deletes the room's messages up to and including `seq`, their words too, and raises its floor to `seq`. */
   private dropThrough(roomId: string, seq: number): number {
-    const { unindex, drop, raiseFloor } = this.statements;
+    const { unindex, drop, raiseFloor, deletedThrough } = this.statements;
     unindex.run(roomId, seq);
     raiseFloor.run(seq, roomId);
+    deletedThrough.run(String(seq));
     return drop.run(roomId, seq).changes;
   }
 
@@ -284,7 +285,12 @@ function prepare(db: Connection) {
   return {
     epoch: db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
     setEpoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', ?)"),
-    lastSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'messages'"),
+    lastSeq: db.prepare(
+      "SELECT max(coalesce((SELECT max(seq) FROM messages), 0), coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'deleted_through'), 0)) AS seq",
+    ),
+    deletedThrough: db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('deleted_through', ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+    ),
     insertRoom: db.prepare("INSERT INTO rooms (name, floor) VALUES (?, ?) ON CONFLICT DO NOTHING"),
     insert: db.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     indexedThrough: db.prepare("SELECT value FROM meta WHERE key = 'indexed_through'"),

@@ -22,10 +22,11 @@ export const MIGRATIONS: readonly Migration[] = [
         -- The epoch names this database: message ids are '<epoch>-<seq>', so an id from another
         -- database is never taken for a position in this one.
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
-        -- seq is the rowid: one counter for every room, growing, never reused (AUTOINCREMENT),
-        -- so that ids stay unique after the newest messages are deleted.
+        -- seq is the rowid: one counter for every room, growing, never reused. Not AUTOINCREMENT,
+        -- whose counter table costs every commit a page: the newest seq ever deleted is kept in
+        -- meta (deleted_through) instead, so ids stay unique after the newest messages go.
         CREATE TABLE messages (
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          seq INTEGER PRIMARY KEY,
           room TEXT NOT NULL,
           kind TEXT NOT NULL,
           username TEXT NOT NULL,

@@ -155,6 +155,22 @@ describe("SqliteBroker across restarts", { timeout: 20_000 }, () => {
     expect(await read(broker.messages("r", notice?.id, signal())[Symbol.asyncIterator](), 1)).toEqual([kept]);
   });
 
+  it("never gives an id twice, even after retention deleted every message and the server restarted", async () => {
+    const clock = new ManualClock(10_000_000);
+    const first = open(clock);
+    const old = await first.publish("r", draft("alice", "soon gone"));
+    clock.advance(60_000);
+    const sweeping = open(clock, { retentionMs: 30_000, retentionSweepMs: 20 });
+    await expect.poll(() => sweeping.history("r", 10), { timeout: 10_000 }).toEqual([]);
+    await sweeping.close();
+    await first.close();
+    const after = open(clock);
+    const next = await after.publish("r", draft("alice", "new"));
+    expect(next.id).not.toBe(old.id);
+    const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf("-") + 1));
+    expect(seqOf(next.id)).toBeGreaterThan(seqOf(old.id));
+  });
+
   it("keeps every message when no retention is set", async () => {
     const clock = new ManualClock(10_000_000);
     const broker = open(clock);
