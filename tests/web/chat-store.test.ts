@@ -519,7 +519,7 @@ describe("the outbox", () => {
 describe("a gap in a room's history", () => {
   it("shows one gap line, then the retained messages each once, after coming back past the history's reach", async () => {
     // A long grace keeps alice in the room while she is away, so no leave or join line lands among the 50.
-    const app = await startTestServer({ HISTORY_SIZE: "50", LEAVE_GRACE_MS: "60000" });
+    const app = await startTestServer({ STORE: "memory", HISTORY_SIZE: "50", LEAVE_GRACE_MS: "60000" });
     const roomId = uniqueRoomId("gap");
     const other = uniqueRoomId("other");
     const bob = await person(app, roomId, "bob");

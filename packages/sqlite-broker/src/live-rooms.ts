@@ -37,9 +37,14 @@ export class LiveRooms {
     this.rooms.get(message.roomId)?.emit("message", message);
   }
 
-  /** Rooms with readers, and open streams. */
-  counts(): { rooms: number; streams: number } {
-    return { rooms: this.rooms.size, streams: this.streams.size };
+  /** The rooms with readers. */
+  roomIds(): IterableIterator<RoomId> {
+    return this.rooms.keys();
+  }
+
+  /** Open streams. */
+  get streamCount(): number {
+    return this.streams.size;
   }
 
   /** Ends every stream. */

@@ -8,7 +8,11 @@ import { dirname, join } from "node:path";
 import type { MessageDraft } from "@chat/api";
 import type { ChatMessage, RoomId } from "@chat/api/schema";
 import Database, { type Database as Connection, type Statement } from "better-sqlite3";
+import { MessageCache } from "./message-cache.js";
 import { migrate } from "./migrations.js";
+
+/** Bytes of recent messages kept in memory for every reader to share (`MessageCache`). */
+const CACHE_BYTES = 32 * 1024 * 1024;
 
 /** The file the database lives in, inside `DATA_DIR`. */
 export const DATABASE_FILE = "chat.db";
@@ -61,6 +65,7 @@ export class MessageStore {
   private committedSeq: number;
   private indexedSeq: number;
   private readonly statements: ReturnType<typeof prepare>;
+  private readonly cache = new MessageCache(CACHE_BYTES);
 
   private constructor(
     private readonly db: Connection,
@@ -121,7 +126,13 @@ export class MessageStore {
       }
       if (this.historySize !== undefined) for (const roomId of rooms) this.trim(roomId, this.historySize);
     })();
+    for (const { seq, message } of batch) this.cache.add(seq, message);
     this.committedSeq = Math.max(this.committedSeq, ...batch.map((entry) => entry.seq));
+  }
+
+  /** Bytes of the messages held in memory for readers to share. */
+  get cachedBytes(): number {
+    return this.cache.bytes;
   }
 
   /** Adds the words of every message committed since the last call to the search index, in one transaction. */
@@ -247,15 +258,16 @@ export class MessageStore {
     return (statement.all(...params) as MessageRow[]).map((row) => this.toMessage(row));
   }
 
+  /** The row as a message: the one already cached under its seq, so every reader shares one copy. */
   private toMessage(row: MessageRow): ChatMessage {
-    return {
+    return this.cache.get(row.seq, () => ({
       id: `${this.epoch}-${row.seq}`,
       roomId: row.room,
       kind: row.kind,
       username: row.username,
       text: row.text,
       sentAt: new Date(row.sent_at),
-    };
+    }));
   }
 }
 

@@ -214,12 +214,12 @@ export class SqliteBroker implements ChatBroker {
   }
 
   stats(): BrokerStats {
-    const people = this.people.stats();
-    const live = this.live.counts();
+    // A room may have people and readers: counted once.
+    const rooms = new Set([...this.people.roomIds(), ...this.live.roomIds()]);
     return {
-      rooms: people.rooms + live.rooms,
-      streams: people.streams + live.streams,
-      historyBytes: 0,
+      rooms: rooms.size,
+      streams: this.people.stats().streams + this.live.streamCount,
+      historyBytes: this.store.cachedBytes,
       replayedMessages: this.replayed.messages,
       replayedBytes: this.replayed.bytes,
     };

@@ -243,6 +243,11 @@ export class MemoryBroker implements ChatBroker {
     return { ok: true };
   }
 
+  /** The rooms held in memory, for a broker that keeps its presence here and counts rooms of its own too. */
+  roomIds(): IterableIterator<RoomId> {
+    return this.rooms.keys();
+  }
+
   async close(): Promise<void> {
     for (const stream of this.streams) stream.close();
     this.rooms.clear();
