@@ -127,7 +127,8 @@ export class MessageStore {
       if (this.historySize !== undefined) for (const roomId of rooms) this.trim(roomId, this.historySize);
     })();
     for (const { seq, message } of batch) this.cache.add(seq, message);
-    this.committedSeq = Math.max(this.committedSeq, ...batch.map((entry) => entry.seq));
+    // Seqs are given in order, so the batch's last is its newest (no spread: a batch may be long).
+    this.committedSeq = Math.max(this.committedSeq, batch.at(-1)?.seq ?? 0);
   }
 
   /** Bytes of the messages held in memory for readers to share. */
