@@ -14,6 +14,9 @@
  */
 import { type ChatClient, createChatClient } from "@chat/client";
 import { createLogger, loadConfig, startChatServer } from "@chat/server";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join as joinPath } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import WebSocket from "ws";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
@@ -82,7 +85,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rand = random(options.seed ?? 1);
   const gc = garbageCollector();
   const site = await createStaticSite();
+  // A database of its own, on the default store: never the developer's data/.
+  const dataDir = mkdtempSync(joinPath(tmpdir(), "chat-soak-"));
   const config = loadConfig({
+    DATA_DIR: dataDir,
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "silent",
@@ -273,6 +279,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const memoryAfter = memory(gc);
   await server.close();
   await site.remove();
+  rmSync(dataDir, { recursive: true, force: true });
 
   return {
     clients: clientCount,
