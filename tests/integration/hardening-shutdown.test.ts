@@ -3,6 +3,7 @@ import { SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { floodRoom, stalledReader } from "../fixtures/backpressure.js";
 import { spawnNode } from "../fixtures/child-process.js";
+import { tempDataDir } from "../fixtures/data-dir.js";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
 import { uniqueRoomId, waitFor, within } from "../fixtures/helpers.js";
 import { attemptUpgradeDetailed, openTappedSocket, openWireClient } from "../fixtures/raw-socket.js";
@@ -46,6 +47,7 @@ describe("shutdown under load", () => {
     const server = spawnNode([MAIN], {
       PORT: "0",
       STATIC_DIR: site.dir,
+      DATA_DIR: tempDataDir(),
       LOG_LEVEL: "info",
       // Far above what the test opens, so that a 503 can only mean "shutting down".
       MAX_CONNECTIONS_PER_IP: "10000",

@@ -2,6 +2,7 @@ import { createChatClient, SHUTDOWN_CLOSE_CODE } from "@chat/client";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { spawnNode } from "../fixtures/child-process.js";
+import { tempDataDir } from "../fixtures/data-dir.js";
 import { uniqueRoomId } from "../fixtures/helpers.js";
 import { openRawSocket } from "../fixtures/raw-socket.js";
 import { createStaticSite, type StaticSite } from "../fixtures/static-site.js";
@@ -16,7 +17,7 @@ async function staticSite(): Promise<StaticSite> {
 
 /** Starts the built server on a free port and returns its URL. */
 async function startProcess(env: Record<string, string>): Promise<{ url: string; port: number; process: ReturnType<typeof spawnNode> }> {
-  const server = spawnNode([MAIN], { PORT: "0", ...env });
+  const server = spawnNode([MAIN], { PORT: "0", DATA_DIR: tempDataDir(), ...env });
   const [, url = "", port = ""] = await server.waitForStdout(/chat is running at (http:\/\/127\.0\.0\.1:(\d+))\n/, "the start banner");
   return { url, port: Number(port), process: server };
 }
