@@ -49,6 +49,20 @@ describe("the server process", () => {
     expect(lines[0]).toMatch(/REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
   });
 
+  it("exits 1 with one line naming DATA_DIR when another server already keeps its messages there", async () => {
+    const site = await staticSite();
+    const dataDir = tempDataDir();
+    await startProcess({ STATIC_DIR: site.dir, DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    const second = spawnNode([MAIN], { PORT: "0", STATIC_DIR: site.dir, DATA_DIR: dataDir });
+
+    const exit = await second.exited;
+
+    expect(exit.code).toBe(1);
+    const lines = second.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`DATA_DIR ${dataDir} cannot hold the chat's database: another process holds it`);
+  });
+
   it("serves the SPA, /healthz and /trpc on one port, on 127.0.0.1 by default", async () => {
     const site = await staticSite();
     const { url, port } = await startProcess({ STATIC_DIR: site.dir, LOG_LEVEL: "silent" });

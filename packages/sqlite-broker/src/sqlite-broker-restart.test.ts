@@ -4,7 +4,7 @@
  * search — one written by the previous schema version is brought forward, retention deletes what
  * is too old, and a directory that cannot hold the database is refused with its name.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -77,19 +77,31 @@ describe("SqliteBroker across restarts", { timeout: 20_000 }, () => {
     expect(await after.history("r", 10)).toEqual([stored]);
   });
 
-  it("acknowledges a message only once another connection to the file can read it", async () => {
+  it("acknowledges a message only once it is in the files a killed process would leave", async () => {
     const broker = open();
-    const sends = Array.from({ length: 50 }, (_, index) => broker.publish(`room-${index % 3}`, draft("alice", `m${index}`)));
-    const reader = new Database(join(dir, DATABASE_FILE), { readonly: true });
-    try {
-      for (const send of sends) {
-        const message = await send;
+    const sends = Array.from({ length: 20 }, (_, index) => broker.publish(`room-${index % 3}`, draft("alice", `m${index}`)));
+    for (const send of sends) {
+      const message = await send;
+      // The database and its log as they are on disk now, opened the way a restart opens them.
+      const copy = mkdtempSync(join(tmpdir(), "chat-sqlite-copy-"));
+      try {
+        for (const file of [DATABASE_FILE, `${DATABASE_FILE}-wal`]) copyFileSync(join(dir, file), join(copy, file));
+        const reader = new Database(join(copy, DATABASE_FILE));
         const seq = Number(message.id.slice(message.id.lastIndexOf("-") + 1));
         expect(reader.prepare("SELECT text FROM messages WHERE seq = ?").get(seq)).toEqual({ text: message.text });
+        reader.close();
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
       }
-    } finally {
-      reader.close();
     }
+  });
+
+  it("refuses a second broker on the same directory while the first holds it, naming the directory", async () => {
+    const first = open();
+    await first.publish("r", draft("alice", "mine"));
+    expect(() => open()).toThrow(new RegExp(`DATA_DIR ${dir} .*another process holds it`));
+    await first.close();
+    expect(textsOf(await open().history("r", 10))).toEqual(["mine"]);
   });
 
   it("finds words said before the restart, and pages back through them", async () => {
@@ -125,6 +137,7 @@ describe("SqliteBroker across restarts", { timeout: 20_000 }, () => {
     const next = await broker.publish("r", draft("carol", "hello"));
     expect(next.id).toBe("old-4");
     expect(textsOf(await readUntilText(stream, "hello"))).toEqual(["indeed", "hello"]);
+    await broker.close();
     const check = new Database(join(dir, DATABASE_FILE), { readonly: true });
     expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     check.close();
@@ -159,11 +172,11 @@ describe("SqliteBroker across restarts", { timeout: 20_000 }, () => {
     const clock = new ManualClock(10_000_000);
     const first = open(clock);
     const old = await first.publish("r", draft("alice", "soon gone"));
+    await first.close();
     clock.advance(60_000);
     const sweeping = open(clock, { retentionMs: 30_000, retentionSweepMs: 20 });
     await expect.poll(() => sweeping.history("r", 10), { timeout: 10_000 }).toEqual([]);
     await sweeping.close();
-    await first.close();
     const after = open(clock);
     const next = await after.publish("r", draft("alice", "new"));
     expect(next.id).not.toBe(old.id);
