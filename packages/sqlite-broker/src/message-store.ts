@@ -104,7 +104,7 @@ export class MessageStore {
       db.pragma("locking_mode = EXCLUSIVE");
       // For a new file only (an existing one keeps its own): a commit writes the table's and the
       // index's last pages whole into the WAL, and 2 KiB pages make that cheaper than 4 KiB ones
-      // while a long message still fits one.
+      // (a message over about 1,900 bytes takes an overflow page: rare, and still correct).
       db.pragma("page_size = 2048");
       // WAL: one write per commit. NORMAL: a commit is in the OS once the transaction returns, so
       // a killed process loses nothing it acknowledged (a power cut may lose the last moments:
