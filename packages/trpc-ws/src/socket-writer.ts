@@ -143,13 +143,15 @@ export class SocketWriter {
   /**
    * A write's callback runs once the kernel has taken it; when the last one has, the buffer is
    * empty, and the drain deadline starts over with the next send that has to wait. Once the
-   * buffer is down to half the pace, what waits goes out. (Not on the socket's `drain` event: that
-   * comes only after a write past the stream's high-water mark, which Node 22 raised to 64 KiB.)
+   * buffer is down to half the pace, what waits goes out, and reading resumes once nothing waits:
+   * checked while reading is paused too, since the last event written may have filled the buffer
+   * again with nothing left waiting. (Not on the socket's `drain` event: that comes only after a
+   * write past the stream's high-water mark, which Node 22 raised to 64 KiB.)
    */
   private readonly afterWrite = (): void => {
     const buffered = this.ws.bufferedAmount;
     if (buffered === 0) this.stopDrainTimer();
-    if (this.paced !== null && this.paced.length > 0 && buffered <= this.paceBytes / 2) this.drained();
+    if (this.readPaused && buffered <= this.paceBytes / 2) this.drained();
   };
 
   /** The socket's buffer has drained: what waits goes out, in order, until it fills again. */

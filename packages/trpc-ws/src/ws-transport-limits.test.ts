@@ -60,6 +60,23 @@ describe("applyWsTransport's limits", () => {
     expect(ids).toEqual(Array.from({ length: 3000 }, (_, index) => `n${index + 1}`));
   });
 
+  it("reads the client's next requests once the last waiting event is out, even when that event left the buffer past the pace", async () => {
+    const paceBytes = 16 * 1024;
+    const server = await startServer(undefined, { paceBytes });
+    const raw = await RawClient.open(server.url);
+    raw.send(request(1, "subscription", "notes"));
+    await raw.waitFor(resultOf(1, "started"));
+    // Each event is bigger than the pace: the first goes out and congests the socket, the second
+    // waits (and reading pauses), and writing it when the buffer drains congests it again, with
+    // nothing left waiting. Reading must resume once that event is out too.
+    const text = "x".repeat(4 * paceBytes);
+    server.feed.emit(tracked("n1", { text, at }));
+    server.feed.emit(tracked("n2", { text, at }));
+    await vi.waitFor(() => expect(raw.received.filter(resultOf(1, "data"))).toHaveLength(2), { timeout: 10_000 });
+    raw.send(request(2, "mutation", "add", { a: 1, b: 2 }));
+    expect(await raw.waitFor(resultOf(2))).toMatchObject({ result: { type: "data" } });
+  });
+
   it("closes a connection with 4008 once more events wait for it than maxWaiting, and reports it", async () => {
     const server = await startServer(undefined, { paceBytes: 16 * 1024, maxWaiting: 100 });
     const raw = await RawClient.open(server.url);
