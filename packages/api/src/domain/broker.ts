@@ -1,3 +1,4 @@
+import type { AccessStore } from "./access-store.js";
 import type { ChatMessage, HistoryPage, Member, MessageKind, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
 
 /** What a publisher supplies; the broker assigns `id`, `roomId` and `sentAt`. */
@@ -35,6 +36,9 @@ export interface PublishOptions {
  * guarantees every implementation keeps.
  */
 export interface ChatBroker {
+  /** Who holds which name and who may read which private room, kept where the messages are. */
+  readonly access: AccessStore;
+
   /**
    * Assigns the message its id and time, stores it, and fans it out to the room's readers; with a
    * `clientMessageId` seen recently, returns the stored message instead (see `PublishOptions`).

@@ -9,6 +9,7 @@ import {
   type RoomId,
   type RoomSummary,
 } from "../schema.js";
+import type { AccessStore } from "./access-store.js";
 import type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOptions } from "./broker.js";
 import { ClientIdWindow } from "./client-id-window.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -16,6 +17,7 @@ import { unknownMessage } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { gapNotice } from "./gap-notice.js";
 import { HistoryRing } from "./history-ring.js";
+import { MemoryAccessStore } from "./memory-access-store.js";
 import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
 import { messageBytes } from "./message-size.js";
 import { compareRooms } from "./room-directory.js";
@@ -86,6 +88,7 @@ class Room {
  * every reader the publish order.
  */
 export class MemoryBroker implements ChatBroker {
+  readonly access: AccessStore = new MemoryAccessStore();
   private readonly rooms = new Map<RoomId, Room>();
   private readonly epoch: string;
   private readonly historySize: number;

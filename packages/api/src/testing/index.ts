@@ -5,3 +5,4 @@
  */
 export { describeBrokerContract } from "./broker-contract.js";
 export { type BrokerFactory, type BrokerSettings, draft, read, readUntilText, textsOf } from "./broker-harness.js";
+export { type AccessStoreFactory, describeAccessContract, type OpenedAccessStore } from "./access-contract.js";
