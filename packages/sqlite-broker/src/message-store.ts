@@ -73,7 +73,8 @@ export class MessageStore {
   private readonly knownRooms = new Set<RoomId>();
 
   private constructor(
-    private readonly db: Connection,
+    /** The open database, shared with `SqliteAccessStore` (one process holds the file); `close()` closes it. */
+    readonly db: Connection,
     private readonly historySize: number | undefined,
     fallbackEpoch: string,
   ) {

@@ -61,6 +61,32 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    adds: "name claims and private rooms",
+    up: (db) =>
+      db.exec(`
+        -- Claims that lapse unless renewed (until, ms). A hold until released (a connection without
+        -- an identity) is never written: it ends with the process, as its connection does. No index
+        -- on until, which every claim would update: lapsed rows go when a claim meets them, and
+        -- in an hourly sweep that may as well read the table.
+        CREATE TABLE name_claims (key TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+        -- A room listed here is private: only its members read it, and it is never made public again.
+        CREATE TABLE private_rooms (room TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+        CREATE TABLE room_members (room TEXT NOT NULL, identity TEXT NOT NULL, PRIMARY KEY (room, identity)) STRICT, WITHOUT ROWID;
+        -- An identity's private rooms, for the room list.
+        CREATE INDEX room_members_by_identity ON room_members (identity, room);
+        -- Invites by hash, never the invite itself. id is the order they were added, for dropping a
+        -- room's oldest past INVITES_PER_ROOM_MAX: an alias of the rowid, which VACUUM keeps (it may
+        -- renumber a hidden rowid).
+        CREATE TABLE invites (
+          id INTEGER PRIMARY KEY,
+          room TEXT NOT NULL,
+          hash TEXT NOT NULL,
+          expires_at INTEGER NOT NULL,
+          UNIQUE (room, hash)
+        ) STRICT;
+      `),
+  },
 ];
 
 /** The version a database has once every step ran. */

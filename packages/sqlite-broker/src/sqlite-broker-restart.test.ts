@@ -1,7 +1,7 @@
 /**
  * What the SQLite broker adds to the contract: a database reopened by another process (a
  * restarted server) continues where the last one stopped — ids, resumption, deduplication,
- * search — one written by the previous schema version is brought forward, retention deletes what
+ * search — one written by any earlier schema version is brought forward, retention deletes what
  * is too old, and a directory that cannot hold the database is refused with its name.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -116,32 +116,39 @@ describe("SqliteBroker across restarts", { timeout: 20_000 }, () => {
     expect(textsOf([...oldest.messages, ...newest.messages])).toHaveLength(30);
   });
 
-  it("brings a database written by the previous schema version forward: its messages are kept, searchable and resumable", async () => {
-    // What the previous version wrote: the schema of every step but the last, and its rows.
-    const previous = new Database(join(dir, DATABASE_FILE));
-    migrate(previous, SCHEMA_VERSION - 1);
-    previous.prepare("INSERT INTO meta (key, value) VALUES ('epoch', 'old')").run();
-    previous.prepare("INSERT INTO rooms (name, floor) VALUES ('r', 0)").run();
-    const insert = previous.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, 'r', ?, ?, ?, ?, NULL)");
-    insert.run(1, "system", "alice", "alice joined", 1000);
-    insert.run(2, "user", "alice", "a quokka smiled", 2000);
-    insert.run(3, "user", "bob", "indeed", 3000);
-    expect(previous.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION - 1);
-    previous.close();
+  it.each(Array.from({ length: SCHEMA_VERSION - 1 }, (_, index) => index + 1))(
+    "brings a database written at schema version %i forward: its messages are kept, searchable and resumable, and it holds names and private rooms",
+    async (version) => {
+      // What that version wrote: the schema of its steps, and its rows.
+      const previous = new Database(join(dir, DATABASE_FILE));
+      migrate(previous, version);
+      previous.prepare("INSERT INTO meta (key, value) VALUES ('epoch', 'old')").run();
+      previous.prepare("INSERT INTO rooms (name, floor) VALUES ('r', 0)").run();
+      const insert = previous.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, 'r', ?, ?, ?, ?, NULL)");
+      insert.run(1, "system", "alice", "alice joined", 1000);
+      insert.run(2, "user", "alice", "a quokka smiled", 2000);
+      insert.run(3, "user", "bob", "indeed", 3000);
+      expect(previous.pragma("user_version", { simple: true })).toBe(version);
+      previous.close();
 
-    const broker = open();
-    expect(broker.epoch).toBe("old");
-    expect(textsOf(await broker.search("r", "quokka", 10))).toEqual(["a quokka smiled"]);
-    expect(await broker.search("r", "alice", 10)).toEqual([]);
-    const stream = broker.messages("r", "old-2", signal())[Symbol.asyncIterator]();
-    const next = await broker.publish("r", draft("carol", "hello"));
-    expect(next.id).toBe("old-4");
-    expect(textsOf(await readUntilText(stream, "hello"))).toEqual(["indeed", "hello"]);
-    await broker.close();
-    const check = new Database(join(dir, DATABASE_FILE), { readonly: true });
-    expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    check.close();
-  });
+      const broker = open();
+      expect(broker.epoch).toBe("old");
+      expect(textsOf(await broker.search("r", "quokka", 10))).toEqual(["a quokka smiled"]);
+      expect(await broker.search("r", "alice", 10)).toEqual([]);
+      const stream = broker.messages("r", "old-2", signal())[Symbol.asyncIterator]();
+      const next = await broker.publish("r", draft("carol", "hello"));
+      expect(next.id).toBe("old-4");
+      expect(textsOf(await readUntilText(stream, "hello"))).toEqual(["indeed", "hello"]);
+      expect(await broker.access.claimName("alice", "id-1", 1000, 0, false)).toBe(true);
+      expect(await broker.access.makePrivate("r", "id-1")).toBe(true);
+      await broker.close();
+      const check = new Database(join(dir, DATABASE_FILE), { readonly: true });
+      expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(check.prepare("SELECT count(*) FROM messages").pluck().get()).toBe(4);
+      check.close();
+      expect(await open().access.roomAccess("r", "id-1")).toEqual({ private: true, member: true });
+    },
+  );
 
   it("refuses a database from a newer version of the server, naming the directory", () => {
     const newer = new Database(join(dir, DATABASE_FILE));

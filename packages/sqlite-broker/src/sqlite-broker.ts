@@ -3,7 +3,9 @@
  * survive restarts, and fanned out live from memory (`LiveRooms`) once committed. Presence,
  * typing and membership live in memory, as they should: they end with the process, and clients
  * join again after a restart. Ids are `<database epoch>-<seq>` and outlive the process, so a
- * reader that resumes after a restart gets exactly what it missed.
+ * reader that resumes after a restart gets exactly what it missed. Names and private rooms (their
+ * members and invites) live in the same database (`SqliteAccessStore`) and outlive the process
+ * too, all but a name held by a connection without an identity, which ends with its connection.
  */
 import {
   type BrokerHealth,
@@ -31,6 +33,7 @@ import { GroupCommit } from "./group-commit.js";
 import { LiveRooms } from "./live-rooms.js";
 import { MessageStore, type NewMessage } from "./message-store.js";
 import { Retention } from "./retention.js";
+import { SqliteAccessStore } from "./sqlite-access-store.js";
 
 /** Settings of the SQLite broker. */
 export interface SqliteBrokerOptions {
@@ -51,6 +54,11 @@ export interface SqliteBrokerOptions {
 /** How often the search index catches up with the log (a search also makes it catch up first). */
 const INDEX_INTERVAL_MS = 1000;
 /**
+ * How often lapsed name claims and expired invites are deleted: they only take up room (a claim
+ * that meets one deletes it), so hourly is plenty. Checked on the indexing timer.
+ */
+const ACCESS_SWEEP_MS = 3600_000;
+/**
  * Client message ids remembered across all rooms for `CLIENT_MESSAGE_ID_TTL_MS` (each with its
  * message's seq: about 150 bytes); past it the oldest is forgotten early.
  */
@@ -63,6 +71,8 @@ function clientKeyOf(draft: MessageDraft, clientMessageId: string | undefined): 
 
 /** The `ChatBroker` over an embedded SQLite database. */
 export class SqliteBroker implements ChatBroker {
+  /** Names and private rooms, in the messages' database. */
+  readonly access: SqliteAccessStore;
   private readonly store: MessageStore;
   /** Presence and membership, which the memory broker keeps; it never holds a message here. */
   private readonly people: MemoryBroker;
@@ -77,7 +87,10 @@ export class SqliteBroker implements ChatBroker {
    * in an index that every send would update.
    */
   private readonly clientIds = new ClientIdWindow<number>(CLIENT_MESSAGE_ID_TTL_MS, CLIENT_IDS_MAX);
-  private readonly indexing: NodeJS.Timeout;
+  /** Indexes new messages every `INDEX_INTERVAL_MS`, and sweeps the access store when due. */
+  private readonly upkeep: NodeJS.Timeout;
+  /** When the access store is next swept: at the first tick, for what lapsed while the server was down. */
+  private accessSweepAt: number;
   private readonly clock: Clock;
   private readonly replayLimit: number;
   private readonly replayed = { messages: 0, bytes: 0 };
@@ -89,6 +102,8 @@ export class SqliteBroker implements ChatBroker {
     this.clock = options.clock ?? systemClock;
     this.replayLimit = options.replayLimit ?? REPLAY_LIMIT;
     this.store = MessageStore.open(options.dataDir, { epoch: newEpoch(this.clock.now()), historySize: options.historySize });
+    this.access = new SqliteAccessStore(this.store.db);
+    this.accessSweepAt = this.clock.now();
     this.people = new MemoryBroker({ clock: this.clock });
     this.commits = new GroupCommit<NewMessage>(
       (batch) => this.store.commit(batch),
@@ -107,8 +122,11 @@ export class SqliteBroker implements ChatBroker {
     for (const { roomId, clientKey, seq, sentAt } of this.store.recentClientKeys(this.clock.now() - CLIENT_MESSAGE_ID_TTL_MS)) {
       this.clientIds.set(`${roomId}\n${clientKey}`, seq, sentAt);
     }
-    this.indexing = setInterval(() => this.background(() => this.store.indexPending()), INDEX_INTERVAL_MS);
-    this.indexing.unref();
+    this.upkeep = setInterval(() => {
+      this.background(() => this.store.indexPending());
+      this.background(() => this.sweepAccess());
+    }, INDEX_INTERVAL_MS);
+    this.upkeep.unref();
     this.retention =
       options.retentionMs === undefined
         ? null
@@ -231,7 +249,7 @@ export class SqliteBroker implements ChatBroker {
 
   /** Commits what waits, ends every stream and closes the database. */
   async close(): Promise<void> {
-    clearInterval(this.indexing);
+    clearInterval(this.upkeep);
     this.retention?.stop();
     this.commits.flush();
     this.live.close();
@@ -246,6 +264,13 @@ export class SqliteBroker implements ChatBroker {
     } catch (error) {
       this.failed(error);
     }
+  }
+
+  /** Sweeps the access store when due, and again at the next tick while a sweep leaves more; a failed one is tried at the next. */
+  private sweepAccess(): void {
+    const now = this.clock.now();
+    if (now < this.accessSweepAt) return;
+    this.accessSweepAt = this.access.sweep(now) ? now : now + ACCESS_SWEEP_MS;
   }
 
   /** Records why the database could not be written, for `health()`. */
