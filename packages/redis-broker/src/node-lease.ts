@@ -4,7 +4,9 @@
  * if another node swept them meanwhile, completes leaves that failed while Redis was away, sweeps
  * the memberships of nodes whose lease ran out, and PINGs Redis so that a frozen Redis shows in
  * `health()`. Now and then it also keeps alive the keys of the rooms it still holds or reads, so
- * that only rooms nobody uses expire.
+ * that only rooms nobody uses expire. The names its connections hold until release live under the
+ * lease too (docs/scaling.md, "Names and private rooms"): each is a key with the lease's TTL that
+ * every renewal extends, so the holds of a node that dies lapse on their own.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -18,9 +20,13 @@ import type { ChatScripts } from "./redis-scripts.js";
 const SWEEP_BATCH = 10;
 /** Rooms whose keys one script call keeps alive, for the same reason. */
 const TOUCH_BATCH = 100;
+/** Name holds one script call renews or releases, for the same reason. */
+const HOLD_BATCH = 100;
 
 /** A membership as Redis holds it: JSON `[room, username, holder]`, which the sweep script decodes. */
 type MembershipKey = string;
+/** A hold until release as the node keeps it: JSON `[name key, holder]`. */
+type HoldKey = string;
 
 /** What the lease needs to know of the broker's settings. */
 export interface LeaseSettings {
@@ -36,6 +42,8 @@ export class NodeLease {
   readonly nodeId = randomUUID();
   /** This node's memberships, renewed with its lease and restored if another node swept them. */
   private readonly memberships = new Set<MembershipKey>();
+  /** Names this node's connections hold until they release them, renewed with the lease. */
+  private readonly holds = new Set<HoldKey>();
   /** Leaves that failed while Redis was away: the person meant to go, so they are completed later. */
   private readonly pendingLeaves = new Set<MembershipKey>();
   private readonly timer: NodeJS.Timeout;
@@ -89,6 +97,33 @@ export class NodeLease {
     }
   }
 
+  /** Renews `holder`'s hold on name `key` with the lease from now on: the hold lasts as long as this node, or until `forgetHold`. */
+  keepHold(key: string, holder: string): void {
+    this.holds.add(JSON.stringify([key, holder]));
+  }
+
+  /** Stops renewing a hold: called before its release is sent, so that no renewal sent after it puts it back. */
+  forgetHold(key: string, holder: string): void {
+    this.holds.delete(JSON.stringify([key, holder]));
+  }
+
+  /**
+   * Releases every hold this node keeps, for a closing node, whose connections are all gone: one
+   * that reconnects elsewhere has a new identity and would be refused its own name until the
+   * lease ran out. Stops at the first failure, since what is left lapses with the lease anyway.
+   */
+  async releaseHolds(): Promise<void> {
+    const holds = Array.from(this.holds, parseHold);
+    this.holds.clear();
+    try {
+      for (let index = 0; index < holds.length; index += HOLD_BATCH) {
+        await this.commands.chatNameRelease(this.settings.prefix, ...holds.slice(index, index + HOLD_BATCH).flat());
+      }
+    } catch (error) {
+      if (!isUnavailable(storeUnavailable(error))) this.logger.error("redis_holds_release_failed", { error });
+    }
+  }
+
   /** Stops tending; memberships are left to the lease, which other nodes sweep once it runs out. */
   close(): void {
     this.closed = true;
@@ -114,12 +149,13 @@ export class NodeLease {
   }
 
   /**
-   * Renews the lease, restores the memberships if another node swept them meanwhile, completes
-   * leaves that failed, and sweeps the memberships of nodes whose lease ran out.
+   * Renews the lease and the holds, restores the memberships if another node swept them
+   * meanwhile, completes leaves that failed, and sweeps the memberships of nodes whose lease ran out.
    */
   private async renew(): Promise<void> {
     const { prefix, presenceTtlMs, roomTtlMs } = this.settings;
     const lost = (await this.watched(this.commands.chatRenew(prefix, this.nodeId, presenceTtlMs))) === 1;
+    await this.renewHolds();
     const unsure = this.unsure;
     this.unsure = false;
     if ((lost || unsure) && this.memberships.size > 0) {
@@ -136,6 +172,26 @@ export class NodeLease {
       this.pendingLeaves.delete(membership);
     }
     while ((await this.watched(this.commands.chatSweep(prefix, SWEEP_BATCH, roomTtlMs))) === SWEEP_BATCH);
+  }
+
+  /** Extends every hold this node keeps by the lease's TTL, and forgets those another holder took. */
+  private async renewHolds(): Promise<void> {
+    const { prefix, presenceTtlMs } = this.settings;
+    const holds = Array.from(this.holds);
+    for (let index = 0; index < holds.length; index += HOLD_BATCH) {
+      // Only those still kept as the batch is sent: a release sent before it stays released.
+      const batch = holds.slice(index, index + HOLD_BATCH).filter((hold) => this.holds.has(hold));
+      if (batch.length === 0) continue;
+      const taken = await this.watched(this.commands.chatNameRenew(prefix, presenceTtlMs, ...batch.flatMap(parseHold)));
+      if (taken.length === 0) continue;
+      // Its lease ran out while it was cut off, and someone took the name: its connection keeps
+      // the name it already uses, but the store no longer says it is theirs.
+      this.logger.warn("redis_name_holds_taken", { nodeId: this.nodeId, holds: taken.length });
+      for (const position of taken) {
+        const hold = batch[position - 1];
+        if (hold !== undefined) this.holds.delete(hold);
+      }
+    }
   }
 
   /**
@@ -160,4 +216,9 @@ export class NodeLease {
   private watched<T>(command: Promise<T>): Promise<T> {
     return this.health.watch(command);
   }
+}
+
+/** A hold's name key and holder, as the scripts take them. */
+function parseHold(hold: HoldKey): [key: string, holder: string] {
+  return JSON.parse(hold) as [string, string];
 }

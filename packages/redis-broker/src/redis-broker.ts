@@ -3,17 +3,19 @@
  * presence. Messages are stored in one stream per room and announced on the room's pub/sub
  * channel by the same script; each node subscribes to the channels of the rooms its clients
  * read and fans out locally (`RoomStreams`, `RoomFeed`). Memberships are held under a lease per
- * node (`NodeLease`), so those of a node that dies without saying goodbye are swept by the others.
+ * node (`NodeLease`), so those of a node that dies without saying goodbye are swept by the others,
+ * and the names its connections hold until release (`RedisAccessStore`) lapse with its lease.
  * The design, its guarantees and its limits are in docs/scaling.md.
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
-import { type BrokerHealth, type BrokerStats, type ChatBroker, type Clock, compareRooms, type MessageDraft, type PublishOptions, systemClock } from "@chat/api";
+import { type AccessStore, type BrokerHealth, type BrokerStats, type ChatBroker, type Clock, compareRooms, type MessageDraft, type PublishOptions, systemClock } from "@chat/api";
 import { type ChatMessage, CLIENT_MESSAGE_ID_TTL_MS, type HistoryPage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "@chat/api/schema";
 import { CommandHealth } from "./command-health.js";
 import { decodeIdAndBody, decodeMessage, encodeBody } from "./message-codec.js";
 import { NodeLease } from "./node-lease.js";
+import { RedisAccessStore } from "./redis-access-store.js";
 import type { BrokerLogger, RedisBrokerOptions } from "./redis-broker-options.js";
 import { storeUnavailable } from "./redis-errors.js";
 import { RedisKeys } from "./redis-keys.js";
@@ -42,6 +44,8 @@ const silentLogger: BrokerLogger = { info: () => {}, warn: () => {}, error: () =
 
 /** The broker that lets several chat nodes share rooms through Redis. */
 export class RedisBroker implements ChatBroker {
+  /** Names and private rooms, shared with every node; holds until release live under this node's lease. */
+  readonly access: AccessStore;
   private readonly keys: RedisKeys;
   private readonly prefix: string;
   private readonly historySize: number;
@@ -91,6 +95,7 @@ export class RedisBroker implements ChatBroker {
     const call = <T>(run: () => Promise<T>): Promise<T> => this.call(run);
     const leaseSettings = { prefix: this.prefix, presenceTtlMs: options.presenceTtlMs ?? 15_000, presenceRefreshMs, roomTtlMs: this.roomTtlMs };
     this.lease = new NodeLease(this.commands, leaseSettings, call, this.answers, logger, () => this.streams.rooms());
+    this.access = new RedisAccessStore(this.commands, this.keys, this.lease, leaseSettings.presenceTtlMs, call);
     const windowSize = Math.min(options.replayLimit ?? REPLAY_LIMIT, this.historySize);
     this.reads = new RoomReads(this.commands, this.keys, this.historySize, windowSize, call);
     this.streams = new RoomStreams({
@@ -205,7 +210,9 @@ export class RedisBroker implements ChatBroker {
     this.lease.close();
     this.streams.close();
     // Memberships are left to their lease: clients of a node that is restarting reconnect to
-    // another within seconds, and an expiring lease then changes nobody's presence.
+    // another within seconds, and an expiring lease then changes nobody's presence. Names held
+    // until release are not: a client reconnecting without an identity is a new holder.
+    await this.lease.releaseHolds();
     this.commands.disconnect();
     this.subscriber.disconnect();
   }

@@ -18,6 +18,11 @@ export const KEY_PARTS = {
   presenceLog: "plog:",
   holders: "holders:",
   channel: "room:",
+  nameClaim: "nameclaim:",
+  privateRooms: "private",
+  members: "members:",
+  memberOf: "memberof:",
+  invites: "invites:",
 } as const;
 
 /** The names of one chat's keys and channels. */
@@ -30,12 +35,15 @@ export class RedisKeys {
   readonly nodes: string;
   /** Rooms with people in them, scored by how many. */
   readonly rooms: string;
+  /** Every private room, so which of many rooms are private is one `SMISMEMBER`. */
+  readonly privateRooms: string;
 
   constructor(readonly prefix: string) {
     this.epoch = `${prefix}${KEY_PARTS.epoch}`;
     this.seq = `${prefix}${KEY_PARTS.seq}`;
     this.nodes = `${prefix}${KEY_PARTS.nodes}`;
     this.rooms = `${prefix}${KEY_PARTS.rooms}`;
+    this.privateRooms = `${prefix}${KEY_PARTS.privateRooms}`;
   }
 
   /** The room's history: one Redis Stream, trimmed to about the history size. */
@@ -74,6 +82,21 @@ export class RedisKeys {
   /** The room's pub/sub channel: messages, presence deltas and typing signals. */
   channel(roomId: RoomId): string {
     return `${this.prefix}${KEY_PARTS.channel}${roomId}`;
+  }
+
+  /** Who holds a name (by its name key) and until when; Redis expires it when the claim lapses. */
+  nameClaim(nameKey: string): string {
+    return `${this.prefix}${KEY_PARTS.nameClaim}${nameKey}`;
+  }
+
+  /** The private rooms an identity is a member of. */
+  memberOf(identity: string): string {
+    return `${this.prefix}${KEY_PARTS.memberOf}${identity}`;
+  }
+
+  /** A private room's invites: hash → when it expires. */
+  invites(roomId: RoomId): string {
+    return `${this.prefix}${KEY_PARTS.invites}${roomId}`;
   }
 
   /** The room a channel belongs to, or `null` for another prefix's channel. */

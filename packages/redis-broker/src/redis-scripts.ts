@@ -7,6 +7,7 @@
  * not Redis Cluster: see docs/scaling.md.)
  */
 import type { Redis } from "ioredis";
+import { ACCESS_SCRIPTS, type AccessScripts } from "./redis-access-scripts.js";
 import { KEY_PARTS } from "./redis-keys.js";
 
 /**
@@ -200,8 +201,8 @@ return #dead`,
 /** A script argument as Redis receives it. */
 type ScriptArg = string | number;
 
-/** The scripts as typed methods of a client made by `withChatScripts`. */
-export interface ChatScripts {
+/** The scripts, the access store's among them, as typed methods of a client made by `withChatScripts`. */
+export interface ChatScripts extends AccessScripts {
   chatEpoch(prefix: string): Promise<string>;
   chatStore(...args: ScriptArg[]): Promise<string>;
   chatClaim(...args: ScriptArg[]): Promise<[string, string]>;
@@ -217,7 +218,7 @@ export interface ChatScripts {
 
 /** Registers the scripts on `redis` (sent by SHA, loaded again by ioredis after a Redis restart). */
 export function withChatScripts(redis: Redis): Redis & ChatScripts {
-  for (const [name, body] of Object.entries(SCRIPTS)) redis.defineCommand(name, { numberOfKeys: 0, lua: PRELUDE + body });
+  for (const [name, body] of Object.entries({ ...SCRIPTS, ...ACCESS_SCRIPTS })) redis.defineCommand(name, { numberOfKeys: 0, lua: PRELUDE + body });
   // defineCommand adds the methods at run time; ChatScripts states their shapes.
   return redis as Redis & ChatScripts;
 }
