@@ -47,3 +47,13 @@ export const SLOW_CONSUMER_CLOSE_CODE = 4008;
 
 /** The close reason sent with `SLOW_CONSUMER_CLOSE_CODE`. */
 export const SLOW_CONSUMER_CLOSE_REASON = "slow consumer";
+
+/**
+ * 4001 "token expired": the sign-in token a connection was opened with ran out (HTTP's 401,
+ * "unauthorized", in the application range). The client reconnects, and fetches a fresh token as
+ * it does (`connectionParams` is called again).
+ */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4001;
+
+/** The close reason sent with `TOKEN_EXPIRED_CLOSE_CODE`. */
+export const TOKEN_EXPIRED_CLOSE_REASON = "token expired";

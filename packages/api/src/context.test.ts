@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ChatContextDeps, createContextFactory } from "./context.js";
 import type { ChatSession } from "./domain/chat-session.js";
 import { systemClock } from "./domain/clock.js";
+import { guestOrConnection } from "./domain/identity.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
 
 /** The real broker, except that removing a member fails, as a remote store's might. */
@@ -73,11 +74,12 @@ describe("createContextFactory", () => {
 
   it("shows neither a leave nor a join when a client reconnects under the same name within the grace period", async () => {
     const createContext = factory({ leaveGraceMs: 30 });
-    const before = createContext({});
+    const identity = guestOrConnection("alice-secret-of-22-chars");
+    const before = createContext({ identity });
     const first = before.session;
     await first.join("general", "alice");
     before.close();
-    const second = createContext({}).session;
+    const second = createContext({ identity }).session;
     await second.join("general", "alice");
     // Wait until the first connection's leave has run.
     await expect.poll(() => first.joined.size, { timeout: 5_000 }).toBe(0);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AddressBudgets } from "./domain/address-budgets.js";
 import type { ChatBroker } from "./domain/broker.js";
 import { ChatSession, type ChatSessionDeps, type SessionLimits } from "./domain/chat-session.js";
+import type { Identity } from "./domain/identity.js";
 import { RoomDirectory } from "./domain/room-directory.js";
 import { SystemLines } from "./domain/system-lines.js";
 
@@ -39,6 +40,8 @@ export interface ConnectionInfo {
   limits?: Partial<SessionLimits>;
   /** The client's network address as a budget key (see `AddressBudgets`); none: no address budget. */
   address?: string;
+  /** Who the client is, from its `connectionParams`; none: nobody but the connection itself. */
+  identity?: Identity;
 }
 
 /**
@@ -51,9 +54,9 @@ export function createContextFactory(deps: ChatContextDeps): (connection: Connec
     deps.systemLines ?? new SystemLines({ broker: deps.broker, clock: deps.clock, onBackgroundError: (error) => deps.onBackgroundError(error, null) });
   const sessionDeps: ChatSessionDeps = { ...deps, systemLines };
   const rooms = new RoomDirectory(deps.broker, deps.clock);
-  return ({ limits = {}, address }) => {
+  return ({ limits = {}, address, identity }) => {
     const budget = address === undefined ? undefined : deps.addressBudgets?.hold(address);
-    const session = new ChatSession(randomUUID(), sessionDeps, limits, budget);
+    const session = new ChatSession(randomUUID(), sessionDeps, limits, budget, identity);
     const close = (): void => {
       if (budget !== undefined) deps.addressBudgets?.release(budget);
       const leave = (): void => {

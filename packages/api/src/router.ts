@@ -19,7 +19,7 @@ export const appRouter = createRouter({
   /** Joins a room under a name; returns the recent history and who is there. */
   joinRoom: procedure
     .input(joinRoomInputSchema)
-    .mutation(({ ctx, input }) => ctx.session.join(input.roomId, input.username)),
+    .mutation(({ ctx, input }) => ctx.session.join(input.roomId, input.username, { private: input.private, invite: input.invite })),
 
   /**
    * Sends a message to a room this connection joined; returns it as stored. A retry with the same
@@ -41,8 +41,23 @@ export const appRouter = createRouter({
     return { roomId: input.roomId };
   }),
 
-  /** Rooms with people in them, busiest first, a page at a time; the list is at most a second old. */
-  listRooms: procedure.input(listRoomsInputSchema).query(({ ctx, input }) => ctx.rooms.page(input)),
+  /**
+   * A new invite to a private room the caller is a member of: whoever joins with it within
+   * `INVITE_TTL_MS` becomes a member.
+   */
+  createInvite: procedure.input(roomInputSchema).mutation(({ ctx, input }) => ctx.session.createInvite(input.roomId)),
+
+  /** Makes every invite of a private room the caller is a member of stop working; members stay. */
+  revokeInvites: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
+    await ctx.session.revokeInvites(input.roomId);
+    return { roomId: input.roomId };
+  }),
+
+  /**
+   * Rooms with people in them, busiest first, a page at a time; the list is at most a second old.
+   * A private room is listed only to its members.
+   */
+  listRooms: procedure.input(listRoomsInputSchema).query(({ ctx, input }) => ctx.rooms.page(input, () => ctx.session.privateRooms())),
 
   /**
    * A page of a room's history, for scrolling back: the `limit` messages before `before` (the
@@ -59,16 +74,20 @@ export const appRouter = createRouter({
    */
   onMessage: subscriptionProcedure
     .input(onMessageInputSchema)
-    .subscription(({ ctx, input, signal }) =>
-      trackedById(ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted), toTRPCError),
-    ),
+    .subscription(async ({ ctx, input, signal }) => {
+      await ctx.session.checkReadable(input.roomId);
+      return trackedById(ctx.broker.messages(input.roomId, input.lastEventId, signal ?? neverAborted), toTRPCError);
+    }),
 
   /** The room's members: a snapshot, then a `join` or `leave` per change, and `typing` signals. */
   onPresence: subscriptionProcedure
     .input(roomInputSchema)
     // The broker's stream with its failure mapped: a generator around it would cost memory per
     // subscriber and a promise per event, for nothing.
-    .subscription(({ ctx, input, signal }) => mapErrors(ctx.broker.presence(input.roomId, signal ?? neverAborted), toTRPCError)),
+    .subscription(async ({ ctx, input, signal }) => {
+      await ctx.session.checkReadable(input.roomId);
+      return mapErrors(ctx.broker.presence(input.roomId, signal ?? neverAborted), toTRPCError);
+    }),
 });
 
 /** The router's type: all a client needs to be typed end to end. */

@@ -134,8 +134,33 @@ export const chatMessageSchema = z.object({
   sentAt: z.date(),
 });
 
-/** Input of `joinRoom`. */
-export const joinRoomInputSchema = z.object({ roomId: roomIdSchema, username: usernameSchema });
+/**
+ * A guest's identity secret (`connectionParams.identity`): base64url, 22–128 characters, so at
+ * least 128 bits when it is random. The server keeps only its hash.
+ */
+export const identitySecretSchema = z
+  .string()
+  .min(22)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
+/** An invite to a private room, as `createInvite` hands it out: opaque base64url. */
+export const inviteSchema = z
+  .string()
+  .min(22, "That invite is not valid.")
+  .max(64, "That invite is not valid.")
+  .regex(/^[A-Za-z0-9_-]+$/, "That invite is not valid.");
+
+/**
+ * Input of `joinRoom`. `private` makes a room that does not exist yet readable by its members
+ * only; `invite` (from `createInvite`) lets its holder into a private room.
+ */
+export const joinRoomInputSchema = z.object({
+  roomId: roomIdSchema,
+  username: usernameSchema,
+  private: z.boolean().optional(),
+  invite: inviteSchema.optional(),
+});
 /**
  * A sender's own id for one message, so that a retry after a lost reply is not stored twice: 1–64
  * of `A-Z a-z 0-9 _ -` (a UUID fits), a bounded alphabet because the server keeps it as a key.
@@ -267,10 +292,17 @@ export interface HistoryPage {
 export interface SearchResult {
   messages: ChatMessage[];
 }
+/** What `createInvite` returns: the invite, and when it stops letting people in. */
+export interface InviteResult {
+  invite: string;
+  expiresAt: Date;
+}
 /** What `joinRoom` returns. */
 export interface JoinResult {
   roomId: RoomId;
   username: string;
+  /** Whether only the room's members may read and join it. */
+  private: boolean;
   history: ChatMessage[];
   members: Member[];
 }

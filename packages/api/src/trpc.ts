@@ -44,6 +44,16 @@ function publicMessage(error: TRPCError): string {
 const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   NOT_MEMBER: "FORBIDDEN",
   NAME_CONFLICT: "CONFLICT",
+  // Another person holds the name: picking another helps, waiting does not.
+  NAME_TAKEN: "CONFLICT",
+  // A signed-in person may use the name their sign-in gives, and no other.
+  NOT_YOUR_NAME: "FORBIDDEN",
+  PRIVATE_ROOM: "FORBIDDEN",
+  // `private: true` for a room that already exists in the open.
+  ROOM_EXISTS: "CONFLICT",
+  // An invite asked for a room anyone may join: the input is wrong.
+  NOT_PRIVATE: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
   // Waiting does not help, leaving a room does: not a "retry later" code.
   ROOM_LIMIT: "FORBIDDEN",
@@ -60,8 +70,14 @@ export function toTRPCError(error: unknown): unknown {
   return cause instanceof ChatError ? new TRPCError({ code: codeOf[cause.reason], message: cause.message, cause }) : error;
 }
 
-/** The one place where domain refusals from procedures become tRPC errors with the right code. */
-const domainErrors = t.middleware(async ({ next }) => {
+/**
+ * The one place where domain refusals from procedures become tRPC errors with the right code,
+ * and where a connection the server refused (`AUTH_REQUIRED` without a valid token) is answered:
+ * one middleware for both, since each one costs every call a step.
+ */
+const domainErrors = t.middleware(async ({ ctx, next }) => {
+  const { identity } = ctx.session;
+  if (identity.kind === "refused") throw toTRPCError(new ChatError("UNAUTHENTICATED", identity.reason));
   const result = await next();
   if (result.ok) return result;
   throw toTRPCError(result.error);

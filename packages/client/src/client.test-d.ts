@@ -30,8 +30,10 @@ describe("the typed chat client", () => {
       .toEqualTypeOf<{ roomId: string; text: string; clientMessageId?: string | undefined }>();
   });
 
-  it("types joinRoom as taking a room id and a name and returning history and members", () => {
-    expectTypeOf(chat.trpc.joinRoom.mutate).parameter(0).toEqualTypeOf<{ roomId: string; username: string }>();
+  it("types joinRoom as taking a room id, a name and optionally privacy or an invite, and returning history and members", () => {
+    expectTypeOf(chat.trpc.joinRoom.mutate)
+      .parameter(0)
+      .toEqualTypeOf<{ roomId: string; username: string; private?: boolean | undefined; invite?: string | undefined }>();
     expectTypeOf<Resolved<typeof chat.trpc.joinRoom.mutate>>().toEqualTypeOf<JoinResult>();
     expectTypeOf<Resolved<typeof chat.trpc.joinRoom.mutate>["history"]>().toEqualTypeOf<ChatMessage[]>();
     expectTypeOf<Resolved<typeof chat.trpc.joinRoom.mutate>["members"]>().toEqualTypeOf<{ username: string }[]>();

@@ -14,6 +14,9 @@ export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomListPage, Room
 /** Where the client stands: `online` only once every joined room is joined again. */
 export type ConnectionStatus = "connecting" | "online" | "reconnecting" | "closed";
 
+/** What a client sends when each connection opens: strings by name, as tRPC's `connectionParams` are. */
+export type ConnectionParams = Record<string, string>;
+
 /** A WebSocket class: the browser's, Node 22's global, or `ws`'s default export. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => object;
 
@@ -27,6 +30,18 @@ export interface ChatClientOptions {
   onStatusChange?: (status: ConnectionStatus) => void;
   /** Delay before reconnect attempt `attempt` (0-based). @default jittered backoff, 0.25 s up to 10 s */
   retryDelayMs?: (attempt: number) => number;
+  /**
+   * This person's guest secret (`newIdentitySecret()`): every client made with the same one is
+   * the same person, holding the same names and private rooms. A bot stores its own; a browser
+   * keeps one per profile. @default a new one for this client alone
+   */
+  identity?: string;
+  /**
+   * More to send when each connection opens, such as a sign-in token (`{ token }`). Called again
+   * before every reconnect, so it can fetch a fresh token when the last one expired (the server
+   * closes the connection with `TOKEN_EXPIRED_CLOSE_CODE` then).
+   */
+  connectionParams?: () => ConnectionParams | Promise<ConnectionParams>;
 }
 
 /** A connected chat client. */
@@ -35,6 +50,8 @@ export interface ChatClient {
   readonly trpc: TRPCClient<AppRouter>;
   /** The current connection status. */
   readonly status: ConnectionStatus;
+  /** The guest secret this client sends: keep it to come back as the same person. */
+  readonly identity: string;
   /** Ends every subscription and closes the socket; no reconnection follows. */
   close(): Promise<void>;
 }
@@ -73,8 +90,15 @@ export function retryAfterMs(error: unknown): number | null {
   return typeof data.retryAfterMs === "number" ? data.retryAfterMs : null;
 }
 
+/** A new guest secret: 128 random bits in base64url, what `ChatClientOptions.identity` takes. */
+export function newIdentitySecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
 /** Creates a typed chat client over a WebSocket to `url`. */
 export function createChatClient(options: ChatClientOptions): ChatClient {
+  const identity = options.identity ?? newIdentitySecret();
   /** roomId → username, for every room joined on this client: re-joined after a reconnect. */
   const joined = new Map<string, string>();
   let status: ConnectionStatus = "connecting";
@@ -143,6 +167,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     WebSocket: WebSocketImpl && splittingLargeBatches(WebSocketImpl),
     retryDelayMs: options.retryDelayMs ?? backoff,
     keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
+    // Read on every connection, so a reconnect sends a fresh token.
+    connectionParams: async () => ({ ...(await options.connectionParams?.()), identity }),
     onOpen: () => {
       if (closed) return;
       opens++;
@@ -223,6 +249,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   return {
     trpc,
+    identity,
     get status() {
       return status;
     },

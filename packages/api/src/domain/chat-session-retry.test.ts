@@ -8,6 +8,7 @@ import { sessionDeps } from "../testing/session-deps.js";
 import { ChatSession } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
 import { ChatError } from "./errors.js";
+import type { Identity } from "./identity.js";
 import { MemoryBroker } from "./memory-broker.js";
 
 describe("ChatSession.send with a clientMessageId", () => {
@@ -15,8 +16,11 @@ describe("ChatSession.send with a clientMessageId", () => {
   let broker: MemoryBroker;
   let sessions = 0;
 
+  // One person behind every session, as after a reconnect.
+  const identity: Identity = { kind: "guest", id: "alice-id" };
+
   const joined = async (username = "alice"): Promise<ChatSession> => {
-    const session = new ChatSession(`conn-${++sessions}`, sessionDeps(broker, clock, { burst: 2, perSecond: 1 }));
+    const session = new ChatSession(`conn-${++sessions}`, sessionDeps(broker, clock, { burst: 2, perSecond: 1 }), {}, undefined, identity);
     await session.join("general", username);
     return session;
   };

@@ -6,6 +6,7 @@ import type { MessageDraft } from "./broker.js";
 import { ChatSession, type ChatSessionDeps } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
 import { ChatError } from "./errors.js";
+import type { Identity } from "./identity.js";
 import { MemoryBroker } from "./memory-broker.js";
 
 /** The real broker, except that its first `publish` fails, as a remote store's might. */
@@ -48,8 +49,11 @@ describe("ChatSession", () => {
   let deps: ChatSessionDeps;
   let sessions = 0;
 
-  const newSession = (overrides: Partial<ChatSessionDeps> = {}): ChatSession =>
-    new ChatSession(`conn-${++sessions}`, { ...deps, ...overrides });
+  const newSession = (overrides: Partial<ChatSessionDeps> = {}, identity?: Identity): ChatSession =>
+    new ChatSession(`conn-${++sessions}`, { ...deps, ...overrides }, {}, undefined, identity);
+
+  /** One person, for two connections (two tabs) that share a name. */
+  const alice: Identity = { kind: "guest", id: "alice-id" };
 
   const texts = async (roomId: string): Promise<string[]> =>
     (await broker.history(roomId, 100)).map((message) => message.text);
@@ -77,6 +81,7 @@ describe("ChatSession", () => {
       expect(result).toEqual({
         roomId: "general",
         username: "alice",
+        private: false,
         history: [announcement],
         members: [{ username: "alice" }],
       });
@@ -103,8 +108,8 @@ describe("ChatSession", () => {
     });
 
     it("does not announce a name that another connection already holds in the room", async () => {
-      await newSession().join("general", "alice");
-      await newSession().join("general", "alice");
+      await newSession({}, alice).join("general", "alice");
+      await newSession({}, alice).join("general", "alice");
       expect(await texts("general")).toEqual(["alice joined"]);
       expect(await broker.members("general")).toEqual([{ username: "alice" }]);
     });
@@ -250,8 +255,8 @@ describe("ChatSession", () => {
     });
 
     it("announces the leave only when no other connection holds the name in the room", async () => {
-      const first = newSession();
-      const second = newSession();
+      const first = newSession({}, alice);
+      const second = newSession({}, alice);
       await first.join("general", "alice");
       await second.join("general", "alice");
       await first.leave("general");

@@ -1,6 +1,7 @@
 import {
   type ChatMessage,
   type HistoryPage,
+  type InviteResult,
   JOIN_HISTORY_LIMIT,
   JOIN_HISTORY_MAX_BYTES,
   type JoinResult,
@@ -9,10 +10,12 @@ import {
   type SearchResult,
   TYPING_INTERVAL_MS,
 } from "../schema.js";
+import { AccessControl, DEFAULT_NAME_CLAIM_TTL_MS, type EnterOptions } from "./access-control.js";
 import type { AddressBudget } from "./address-budgets.js";
 import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
 import { ChatError, networkRateLimited, rateLimited } from "./errors.js";
+import { connectionIdentity, type Identity } from "./identity.js";
 import { messageBytes } from "./message-size.js";
 import { type RateLimitOptions, TokenBucket } from "./rate-limit.js";
 import type { SystemLines } from "./system-lines.js";
@@ -27,6 +30,8 @@ export interface ChatSessionDeps {
   systemLines: SystemLines;
   /** Where messages admitted are counted, for metrics; none: they are not. */
   counts?: SessionCounts;
+  /** How long a name stays held while its holder does not use it (`NAME_CLAIM_TTL_DAYS`). @default 30 days */
+  nameClaimTtlMs?: number;
 }
 
 /** What sessions count for a server's metrics: plain numbers, read when metrics are scraped. */
@@ -89,6 +94,7 @@ export class ChatSession {
   private readonly subscribeBudget: TokenBucket;
   private readonly readBudget: TokenBucket;
   private readonly limits: SessionLimits;
+  private readonly access: AccessControl;
   private subscriptions = 0;
 
   constructor(
@@ -99,13 +105,21 @@ export class ChatSession {
     limits: Partial<SessionLimits> = {},
     /** What everyone on this connection's network address shares; none: only the connection's own limits apply. */
     private readonly address?: AddressBudget,
+    /** Who the connection is; none: nobody but the connection itself. */
+    identity: Identity = connectionIdentity(id),
   ) {
     this.limits = { ...DEFAULT_SESSION_LIMITS, ...limits };
+    this.access = new AccessControl(identity, deps.broker.access, deps.clock, deps.nameClaimTtlMs ?? DEFAULT_NAME_CLAIM_TTL_MS);
     this.sendBudget = new TokenBucket(deps.sendRate, deps.clock);
     this.joinBudget = new TokenBucket(this.limits.joinRate, deps.clock);
     this.typingBudget = new TokenBucket(this.limits.typingRate, deps.clock);
     this.subscribeBudget = new TokenBucket(this.limits.subscribeRate, deps.clock);
     this.readBudget = new TokenBucket(this.limits.readRate, deps.clock);
+  }
+
+  /** Who the connection is. */
+  get identity(): Identity {
+    return this.access.identity;
   }
 
   /** The rooms this connection is in, with its name in each. */
@@ -123,13 +137,15 @@ export class ChatSession {
    * recent history and members. Joining again under the same name changes nothing (a no-op by
    * contract, so a client may repeat it safely) but costs a join, as its answer does; a new room
    * must fit in the room limit and the join budget, and a room nobody has used yet in the room
-   * creation budget of the network address.
+   * creation budget of the network address. The name must be free or this identity's, and a
+   * private room must admit it (`AccessControl.enter`).
    */
-  async join(roomId: RoomId, username: string): Promise<JoinResult> {
+  async join(roomId: RoomId, username: string, options: EnterOptions = {}): Promise<JoinResult> {
     const current = this.rooms.get(roomId);
     if (current !== undefined && current !== username) {
       throw new ChatError("NAME_CONFLICT", `You are already in ${roomId} as ${current}; leave it first to change your name.`);
     }
+    let isPrivate: boolean;
     if (current === undefined) {
       this.checkRoomLimit();
       this.checkBudget("joining rooms", this.joinBudget, this.address?.join);
@@ -137,10 +153,15 @@ export class ChatSession {
       this.rooms.set(roomId, username);
       let added = false;
       try {
-        const created = this.address !== undefined && !(await this.deps.broker.hasRoom(roomId));
+        // Asked once at most: whether this join creates the room.
+        let exists: Promise<boolean> | undefined;
+        const roomExists = (): Promise<boolean> => (exists ??= this.deps.broker.hasRoom(roomId));
+        const created = this.address !== undefined && !(await roomExists());
         if (created) this.checkBudget("creating rooms", undefined, this.address?.createRoom);
         this.spend("joining rooms", this.joinBudget, this.address?.join);
         if (created) this.address?.createRoom.take();
+        await this.access.holdName(username);
+        isPrivate = await this.access.enter(roomId, options, roomExists);
         const arrived = await this.deps.broker.addMember(roomId, username, this.id);
         added = true;
         if (arrived) await this.deps.systemLines.announce(roomId, username, "joined");
@@ -152,12 +173,13 @@ export class ChatSession {
       }
     } else {
       this.spend("joining rooms", this.joinBudget, this.address?.join);
+      isPrivate = await this.access.enter(roomId, options, () => this.deps.broker.hasRoom(roomId));
     }
     const [history, members] = await Promise.all([
       this.deps.broker.history(roomId, JOIN_HISTORY_LIMIT),
       this.deps.broker.members(roomId),
     ]);
-    return { roomId, username, history: withinBytes(history, JOIN_HISTORY_MAX_BYTES), members };
+    return { roomId, username, private: isPrivate, history: withinBytes(history, JOIN_HISTORY_MAX_BYTES), members };
   }
 
   /**
@@ -204,6 +226,7 @@ export class ChatSession {
    */
   async history(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
     this.spend("reading history", this.readBudget, undefined);
+    await this.access.checkReadable(roomId);
     const page = await this.deps.broker.historyPage(roomId, before, limit);
     const messages = withinBytes(page.messages, READ_MAX_BYTES);
     return { messages, hasMore: page.hasMore || messages.length < page.messages.length };
@@ -212,6 +235,7 @@ export class ChatSession {
   /** Up to `limit` of the room's messages that match the words of `query`, newest first; costs a read token. */
   async search(roomId: RoomId, query: string, limit: number): Promise<SearchResult> {
     this.spend("searching", this.readBudget, undefined);
+    await this.access.checkReadable(roomId);
     const found = await this.deps.broker.search(roomId, query, limit);
     // `withinBytes` keeps the end of an oldest-first list: the newest, here the first.
     return { messages: withinBytes(found.toReversed(), READ_MAX_BYTES).reverse() };
@@ -227,9 +251,31 @@ export class ChatSession {
     if (departed) await this.deps.systemLines.announce(roomId, username, "left");
   }
 
-  /** Leaves every room: what closing the connection means. */
+  /** Leaves every room, and lets go of the names a connection without an identity held: what closing the connection means. */
   async leaveAll(): Promise<void> {
     await Promise.all(Array.from(this.rooms.keys(), (roomId) => this.leave(roomId)));
+    await this.access.releaseNames();
+  }
+
+  /** Refuses a stream of a private room to anyone but its members: checked once, when it starts. */
+  checkReadable(roomId: RoomId): Promise<void> {
+    return this.access.checkReadable(roomId);
+  }
+
+  /** A new invite to a private room this identity is a member of; costs a join. */
+  createInvite(roomId: RoomId): Promise<InviteResult> {
+    this.spend("creating invites", this.joinBudget, this.address?.join);
+    return this.access.createInvite(roomId);
+  }
+
+  /** Makes every invite of a private room this identity is a member of stop working. */
+  revokeInvites(roomId: RoomId): Promise<void> {
+    return this.access.revokeInvites(roomId);
+  }
+
+  /** The private rooms this identity may see in the room list. */
+  privateRooms(): Promise<RoomId[]> {
+    return this.access.privateRooms();
   }
 
   /**

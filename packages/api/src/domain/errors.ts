@@ -2,6 +2,12 @@
 export type ChatErrorReason =
   | "NOT_MEMBER"
   | "NAME_CONFLICT"
+  | "NAME_TAKEN"
+  | "NOT_YOUR_NAME"
+  | "PRIVATE_ROOM"
+  | "ROOM_EXISTS"
+  | "NOT_PRIVATE"
+  | "UNAUTHENTICATED"
   | "RATE_LIMITED"
   | "ROOM_LIMIT"
   | "SUBSCRIPTION_LIMIT"

@@ -1,8 +1,9 @@
 /**
  * `listRooms` for everyone: the broker's list of rooms, read at most once a second and handed out
- * a page at a time, so a client asking for it a thousand times costs the server one read.
+ * a page at a time, so a client asking for it a thousand times costs the server one read. A
+ * private room is listed only to its members.
  */
-import type { RoomListPage, RoomSummary } from "../schema.js";
+import type { RoomId, RoomListPage, RoomSummary } from "../schema.js";
 import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
 
@@ -17,35 +18,55 @@ export interface RoomListRequest {
   limit: number;
 }
 
+/** One read of the list: every room, and which of them are private. */
+interface Listing {
+  rooms: RoomSummary[];
+  private: Set<RoomId>;
+}
+
 /** The room list, cached for a second and paged. One per server. */
 export class RoomDirectory {
-  private cached: { at: number; rooms: Promise<RoomSummary[]> } | null = null;
+  private cached: { at: number; listing: Promise<Listing> } | null = null;
 
   constructor(
     private readonly broker: ChatBroker,
     private readonly clock: Clock,
   ) {}
 
-  /** The rooms after `cursor`, busiest first then by id, and the cursor of the next page (`null` at the end). */
-  async page({ cursor, limit }: RoomListRequest): Promise<RoomListPage> {
-    const rooms = await this.list();
+  /**
+   * The rooms after `cursor`, busiest first then by id, and the cursor of the next page (`null`
+   * at the end); of the private ones, only those in `privateRooms()` (asked only when the list
+   * has a private room).
+   */
+  async page({ cursor, limit }: RoomListRequest, privateRooms: () => Promise<RoomId[]>): Promise<RoomListPage> {
+    const listing = await this.list();
+    let { rooms } = listing;
+    if (listing.private.size > 0) {
+      const mine = new Set(await privateRooms());
+      rooms = rooms.filter((room) => !listing.private.has(room.roomId) || mine.has(room.roomId));
+    }
     const from = cursor ? firstAfter(rooms, parseCursor(cursor)) : 0;
     const page = rooms.slice(from, from + limit);
     const last = page.at(-1);
     return { rooms: page, nextCursor: last !== undefined && from + limit < rooms.length ? formatCursor(last) : null };
   }
 
-  private list(): Promise<RoomSummary[]> {
+  private list(): Promise<Listing> {
     const now = this.clock.now();
     if (this.cached === null || now - this.cached.at >= CACHE_MS) {
-      const rooms = this.broker.listRooms();
-      this.cached = { at: now, rooms };
+      const listing = this.read();
+      this.cached = { at: now, listing };
       // A failed read (Redis away) is not kept: the next caller tries again.
-      rooms.catch(() => {
-        if (this.cached?.rooms === rooms) this.cached = null;
+      listing.catch(() => {
+        if (this.cached?.listing === listing) this.cached = null;
       });
     }
-    return this.cached.rooms;
+    return this.cached.listing;
+  }
+
+  private async read(): Promise<Listing> {
+    const rooms = await this.broker.listRooms();
+    return { rooms, private: await this.broker.access.privateAmong(rooms.map((room) => room.roomId)) };
   }
 }
 
