@@ -5,6 +5,7 @@ import { createBroker } from "./broker-from-config.js";
 import { serveChat } from "./chat-transport.js";
 import { trustedProxies } from "./client-address.js";
 import type { Config } from "./config.js";
+import { connectionIdentity } from "./connection-identity.js";
 import { ConnectionLimits } from "./connection-limits.js";
 import { openFileLimit, socketsPerAddressDefault } from "./fd-limit.js";
 import { guardHttp, httpTimeouts } from "./http-guard.js";
@@ -16,6 +17,7 @@ import { ServerMetrics } from "./metrics.js";
 import { originsFor } from "./origin.js";
 import { addressBudgetsFrom, sessionFactory } from "./session-factory.js";
 import { shutdown } from "./shutdown.js";
+import { tokenVerifierFrom } from "./token-verifier.js";
 import { transportPolicy } from "./transport-policy.js";
 import { UpgradeGate } from "./upgrade-gate.js";
 import { upgradeHandler } from "./upgrade-handler.js";
@@ -61,6 +63,8 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
   const metrics = metricsEnabled(config)
     ? new ServerMetrics({ redis: options.broker === undefined && config.REDIS_URL !== undefined, procedures: Object.keys(appRouter._def.procedures) })
     : null;
+  // Before the broker: a sign-in key that cannot be used stops the start with nothing to release.
+  const verifyToken = await tokenVerifierFrom(config);
   const broker = options.broker ?? createBroker(config, { clock, logger, onRedisCall: metrics?.redisCall });
   const trusted = trustedProxies(config.TRUST_PROXY);
   const addressBudgets = addressBudgetsFrom(config, clock);
@@ -81,6 +85,7 @@ export async function startChatServer(options: ChatServerOptions): Promise<ChatS
     logger,
     trustedProxies: trusted,
     newSession: sessionFactory({ config, broker, clock, logger, addressBudgets, counts: metrics?.counts }),
+    identify: (params) => connectionIdentity(params, { verifyToken, required: config.AUTH_REQUIRED }),
     policy: transportPolicy({ config, clock, logger, serverDisconnects: metrics?.counts.serverDisconnects }),
     counts: metrics?.counts,
   });

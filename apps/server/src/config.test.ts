@@ -86,6 +86,9 @@ describe("the server's environment", () => {
     ["REDIS_KEY_PREFIX", "x".repeat(65)],
     ["PRESENCE_TTL_MS", "100"],
     ["PRESENCE_REFRESH_MS", "0"],
+    ["AUTH_JWT_SECRET", "x".repeat(31)],
+    ["AUTH_JWT_PUBLIC_KEY", "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"],
+    ["AUTH_REQUIRED", "1"],
   ])("refuses %s=%s with a ConfigError that names it", (name, value) => {
     let caught: unknown = null;
     try {
@@ -103,6 +106,47 @@ describe("the server's environment", () => {
       /PRESENCE_REFRESH_MS must be less than PRESENCE_TTL_MS/,
     );
     expect(() => loadConfig({ PRESENCE_REFRESH_MS: "20000", PORT: "abc" })).toThrow(/PORT.*PRESENCE_REFRESH_MS/);
+  });
+
+  it("reads the sign-in settings, with AUTH_REQUIRED off unless it says true", () => {
+    const secret = "s".repeat(32);
+
+    const unset = loadConfig({});
+    expect(unset.AUTH_REQUIRED).toBe(false);
+    expect(unset.AUTH_JWT_SECRET ?? unset.AUTH_JWT_PUBLIC_KEY).toBeUndefined();
+    expect(
+      loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_ISSUER: "https://id.example.com", AUTH_JWT_AUDIENCE: "chat", AUTH_REQUIRED: "true" }),
+    ).toMatchObject({ AUTH_JWT_SECRET: secret, AUTH_JWT_ISSUER: "https://id.example.com", AUTH_JWT_AUDIENCE: "chat", AUTH_REQUIRED: true });
+    expect(loadConfig({ AUTH_REQUIRED: "false" }).AUTH_REQUIRED).toBe(false);
+  });
+
+  it("turns a public key's literal \\n sequences into line breaks, as env files write them", () => {
+    const multiline = "-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----";
+    const oneLine = String.raw`-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----`;
+
+    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: oneLine }).AUTH_JWT_PUBLIC_KEY).toBe(multiline);
+    expect(loadConfig({ AUTH_JWT_PUBLIC_KEY: multiline }).AUTH_JWT_PUBLIC_KEY).toBe(multiline);
+  });
+
+  it("refuses sign-in settings that cannot work together", () => {
+    const secret = "s".repeat(32);
+    const pem = "-----BEGIN PUBLIC KEY-----\nMFkwEw\n-----END PUBLIC KEY-----";
+
+    expect(() => loadConfig({ AUTH_JWT_SECRET: "too short" })).toThrow("AUTH_JWT_SECRET must be at least 32 characters");
+    expect(() => loadConfig({ AUTH_JWT_PUBLIC_KEY: "-----BEGIN CERTIFICATE-----" })).toThrow("AUTH_JWT_PUBLIC_KEY must be a PEM public key");
+    expect(() => loadConfig({ AUTH_REQUIRED: "yes" })).toThrow(/^Invalid configuration: AUTH_REQUIRED must be true or false$/);
+    expect(() => loadConfig({ AUTH_JWT_SECRET: secret, AUTH_JWT_PUBLIC_KEY: pem })).toThrow(
+      "AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are both set; unset one of them",
+    );
+    expect(() => loadConfig({ AUTH_REQUIRED: "true" })).toThrow("AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY");
+    expect(loadConfig({ AUTH_REQUIRED: "true", AUTH_JWT_PUBLIC_KEY: pem }).AUTH_REQUIRED).toBe(true);
+  });
+
+  it("names a missing sign-in key along with any other bad variable, but not on top of a secret that is too short", () => {
+    expect(() => loadConfig({ AUTH_REQUIRED: "true", PORT: "abc" })).toThrow(/PORT.*AUTH_REQUIRED=true needs/);
+    expect(() => loadConfig({ AUTH_REQUIRED: "true", AUTH_JWT_SECRET: "too short" })).toThrow(
+      /^Invalid configuration: AUTH_JWT_SECRET must be at least 32 characters \(HS256 needs a 256-bit key\)$/,
+    );
   });
 
   it("names a bad REDIS_URL once, however many of its rules it breaks", () => {

@@ -26,6 +26,12 @@ const origins = (name: string) =>
     .pipe(z.array(z.url({ error: `${name} must be a comma-separated list of origins like https://chat.example.com` })))
     .transform((list) => list.map((origin) => new URL(origin).origin));
 
+/**
+ * Whether a sign-in variable is bad in itself. The rules between them wait for it to be fixed (so
+ * AUTH_REQUIRED=yes is named once, as not true or false), but not for any other bad variable.
+ */
+const hasAuthIssue = (payload: z.core.ParsePayload) => payload.issues.some((issue) => String(issue.path?.[0]).startsWith("AUTH_"));
+
 const envSchema = z.object({
   PORT: integer("PORT", 0, 65_535).default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -76,6 +82,8 @@ const envSchema = z.object({
   ADDRESS_ROOM_RATE_PER_SEC: positive("ADDRESS_ROOM_RATE_PER_SEC").default(0.02),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"], { error: "LOG_LEVEL must be one of debug, info, warn, error, silent" }).default("info"),
   LEAVE_GRACE_MS: integer("LEAVE_GRACE_MS", 0, 60_000).default(3000),
+  // How long a name stays its holder's while they do not use it (docs/security.md, "Identity").
+  NAME_CLAIM_TTL_DAYS: positive("NAME_CLAIM_TTL_DAYS").default(30),
   HISTORY_SIZE: integer("HISTORY_SIZE", 50, 100_000).default(1000),
   HISTORY_MAX_BYTES: integer("HISTORY_MAX_BYTES", 1_048_576, 1_099_511_627_776).default(268_435_456),
   ROOM_TTL_DAYS: integer("ROOM_TTL_DAYS", 1, 36_500).default(30),
@@ -103,6 +111,21 @@ const envSchema = z.object({
   METRICS_PORT: integer("METRICS_PORT", 0, 65_535).optional(),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   METRICS_TOKEN: z.string().min(16, "METRICS_TOKEN must be at least 16 characters").optional(),
+  // Signed-in identity: a client's `connectionParams.token`, a JWT checked by token-verifier.ts.
+  // HS256 with a shared secret, which RFC 7518 §3.2 wants at least as long as the hash (256 bits).
+  AUTH_JWT_SECRET: z.string().min(32, "AUTH_JWT_SECRET must be at least 32 characters (HS256 needs a 256-bit key)").optional(),
+  // RS256 or ES256 with the issuer's public key. Env files hold one line per variable, so a literal
+  // `\n` in the value stands for a line break.
+  AUTH_JWT_PUBLIC_KEY: z
+    .string()
+    .includes("-----BEGIN PUBLIC KEY-----", { error: "AUTH_JWT_PUBLIC_KEY must be a PEM public key (-----BEGIN PUBLIC KEY-----), not a certificate or a private key" })
+    .transform((pem) => pem.replaceAll("\\n", "\n"))
+    .optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+  // "true" or "false" only, so its error names every accepted value (z.stringbool alone also takes
+  // yes, on, 1 and more).
+  AUTH_REQUIRED: z.stringbool({ truthy: ["true"], falsy: ["false"], error: "AUTH_REQUIRED must be true or false" }).default(false),
 })
   // A node renews its memberships every refresh; were that not sooner than they expire, other
   // nodes would sweep the members of a node that is alive.
@@ -116,6 +139,16 @@ const envSchema = z.object({
   .refine((env) => env.STORE === undefined || env.STORE === "redis" || env.REDIS_URL === undefined, {
     error: "REDIS_URL is set but STORE is not redis; unset one of them",
     path: ["STORE"],
+  })
+  .refine((env) => env.AUTH_JWT_SECRET === undefined || env.AUTH_JWT_PUBLIC_KEY === undefined, {
+    error: "AUTH_JWT_SECRET and AUTH_JWT_PUBLIC_KEY are both set; unset one of them",
+    path: ["AUTH_JWT_SECRET"],
+    when: (payload) => !hasAuthIssue(payload),
+  })
+  .refine((env) => !env.AUTH_REQUIRED || env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWT_PUBLIC_KEY !== undefined, {
+    error: "AUTH_REQUIRED=true needs AUTH_JWT_SECRET or AUTH_JWT_PUBLIC_KEY",
+    path: ["AUTH_REQUIRED"],
+    when: (payload) => !hasAuthIssue(payload),
   })
   // Settled once here, so nothing else decides which store a server runs on.
   .transform((env) => ({ ...env, STORE: env.STORE ?? (env.REDIS_URL === undefined ? "sqlite" : "redis") }));

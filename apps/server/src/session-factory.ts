@@ -2,7 +2,16 @@
  * How a connection's chat session is made from the config: the budgets shared by every
  * connection from one network address, and the limits each connection has on its own.
  */
-import { AddressBudgets, type ChatBroker, type ChatContext, type Clock, createContextFactory, type SessionCounts, type SessionLimits } from "@chat/api";
+import {
+  AddressBudgets,
+  type ChatBroker,
+  type ChatContext,
+  type Clock,
+  createContextFactory,
+  type Identity,
+  type SessionCounts,
+  type SessionLimits,
+} from "@chat/api";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 
@@ -30,8 +39,11 @@ export interface SessionFactoryDeps {
   counts?: SessionCounts;
 }
 
-/** Makes a new connection's context from its client's address key (`addressKey`). */
-export type SessionFactory = (address: string) => ChatContext;
+/** Makes a new connection's context from its client's address key (`addressKey`) and identity. */
+export type SessionFactory = (address: string, identity: Identity) => ChatContext;
+
+/** A day in milliseconds, for `NAME_CLAIM_TTL_DAYS`. */
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The server's session factory: every connection gets the limits `config` sets. */
 export function sessionFactory({ config, broker, clock, logger, addressBudgets, counts }: SessionFactoryDeps): SessionFactory {
@@ -40,6 +52,7 @@ export function sessionFactory({ config, broker, clock, logger, addressBudgets, 
     clock,
     sendRate: { burst: config.SEND_RATE_BURST, perSecond: config.SEND_RATE_PER_SEC },
     leaveGraceMs: config.LEAVE_GRACE_MS,
+    nameClaimTtlMs: config.NAME_CLAIM_TTL_DAYS * DAY_MS,
     addressBudgets,
     counts,
     onBackgroundError: (error, session) => logger.error("background_failed", { connectionId: session?.id, error }),
@@ -52,5 +65,5 @@ export function sessionFactory({ config, broker, clock, logger, addressBudgets, 
     maxRooms: config.MAX_ROOMS_PER_CONNECTION,
     maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
   };
-  return (address) => createSessionContext({ limits: connectionLimits, address });
+  return (address, identity) => createSessionContext({ limits: connectionLimits, address, identity });
 }
