@@ -9,7 +9,7 @@ import superjson from "superjson";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { clientFrom, webSocketFrom } from "../fixtures/addresses.js";
 import { measureAttack } from "../fixtures/attack-harness.js";
-import { sleep, trpcError, uniqueRoomId } from "../fixtures/helpers.js";
+import { identityOf, sleep, trpcError, uniqueRoomId } from "../fixtures/helpers.js";
 import { startServerProcess } from "../fixtures/server-process.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
@@ -50,7 +50,8 @@ describe("reconnecting does not reset the limits (attacks E, F, G)", () => {
 
     const outcome = await measureAttack(server, async () => {
       for (let round = 0; round < 50; round++) {
-        const mallory = clientFrom(server.wsUrl, "127.0.0.3");
+        // The same person every time, as a browser that reconnects is.
+        const mallory = clientFrom(server.wsUrl, "127.0.0.3", identityOf("mallory"));
         await mallory.trpc.joinRoom.mutate({ roomId, username: "mallory" });
         await mallory.close();
         await sleep(20);
@@ -97,13 +98,13 @@ describe("reconnecting does not reset the limits (attacks E, F, G)", () => {
     const server = await startServerProcess();
     const existing = uniqueRoomId("exists");
     await clientFrom(server.wsUrl, "127.0.0.4").trpc.joinRoom.mutate({ roomId: existing, username: "alice" });
-    const connections = Array.from({ length: 5 }, () => clientFrom(server.wsUrl, "127.0.0.3"));
+    const connections = Array.from({ length: 5 }, () => clientFrom(server.wsUrl, "127.0.0.3", identityOf("mallory")));
     const created = await settle(
       connections.flatMap((client, index) => Array.from({ length: 10 }, (_, n) => client.trpc.joinRoom.mutate({ roomId: `new-${index}-${n}-${Date.now() % 1000}`, username: "mallory" }))),
     );
     expect(created.ok).toBeLessThanOrEqual(50 + 1);
     // Fifty new rooms in a burst, then one every 50 s: a sixth connection's joins of new rooms wait.
-    const sixth = clientFrom(server.wsUrl, "127.0.0.3");
+    const sixth = clientFrom(server.wsUrl, "127.0.0.3", identityOf("mallory"));
     const refused = await trpcError(sixth.trpc.joinRoom.mutate({ roomId: uniqueRoomId("one-more"), username: "mallory" }));
     expect(refused.data?.code).toBe("TOO_MANY_REQUESTS");
     expect(refused.message).toMatch(/^Too many people on your network are creating rooms right now; try again in \d+\.\d s\.$/);

@@ -7,14 +7,14 @@ import { ManualClock } from "@chat/api";
 import type { ChatClient } from "@chat/client";
 import { CLIENT_MESSAGE_ID_TTL_MS } from "@chat/api/schema";
 import { describe, expect, it } from "vitest";
-import { collectMessages, texts, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, identityOf, texts, trpcError, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer, type TestServer } from "../fixtures/test-server.js";
 
 const clientMessageId = "3f2b8c1e-6a4d-4f5e-9b7a-1c2d3e4f5a6b";
 
 /** A new client of `app` that has joined `roomId` as `username`. */
 async function member(app: TestServer, roomId: string, username: string): Promise<ChatClient> {
-  const client = app.client();
+  const client = app.client({ identity: identityOf(username) });
   await client.trpc.joinRoom.mutate({ roomId, username });
   return client;
 }

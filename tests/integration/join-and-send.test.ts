@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectMessages, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, identityOf, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
 describe("joinRoom", () => {
@@ -10,7 +10,8 @@ describe("joinRoom", () => {
 
     const joined = await alice.trpc.joinRoom.mutate({ roomId, username: "alice" });
 
-    expect(Object.keys(joined).sort()).toEqual(["history", "members", "roomId", "username"]);
+    expect(Object.keys(joined).sort()).toEqual(["history", "members", "private", "roomId", "username"]);
+    expect(joined.private).toBe(false);
     expect(joined.roomId).toBe(roomId);
     expect(joined.username).toBe("alice");
     expect(joined.members).toEqual([{ username: "alice" }]);
@@ -181,7 +182,7 @@ describe("listRooms", () => {
   it("counts a name held by two connections once and drops rooms everyone left", async () => {
     const app = await startTestServer();
     const roomId = uniqueRoomId("count");
-    const [first, second] = [app.client(), app.client()];
+    const [first, second] = [app.client({ identity: identityOf("alice") }), app.client({ identity: identityOf("alice") })];
     await first.trpc.joinRoom.mutate({ roomId, username: "alice" });
     await second.trpc.joinRoom.mutate({ roomId, username: "alice" });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GAP_NOTICE_TEXT } from "@chat/api";
-import { collectMessages, collectPresence, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, collectPresence, identityOf, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
 describe("onMessage", () => {
@@ -132,7 +132,7 @@ describe("onPresence", () => {
   it("keeps a username present while at least one connection holds it", async () => {
     const app = await startTestServer();
     const roomId = uniqueRoomId("holders");
-    const [laptop, phone] = [app.client(), app.client()];
+    const [laptop, phone] = [app.client({ identity: identityOf("alice") }), app.client({ identity: identityOf("alice") })];
     const seen = collectPresence(app.client(), roomId);
     await waitFor(() => seen.events.length >= 1, "the snapshot");
 

@@ -33,7 +33,14 @@ describe("the client's types across the package boundary", () => {
   });
 
   it("types every procedure's input and output", () => {
-    expectTypeOf<Parameters<Trpc["joinRoom"]["mutate"]>[0]>().toEqualTypeOf<{ roomId: string; username: string }>();
+    expectTypeOf<Parameters<Trpc["joinRoom"]["mutate"]>[0]>().toEqualTypeOf<{
+      roomId: string;
+      username: string;
+      private?: boolean | undefined;
+      invite?: string | undefined;
+    }>();
+    expectTypeOf<Parameters<Trpc["createInvite"]["mutate"]>[0]>().toEqualTypeOf<{ roomId: string }>();
+    expectTypeOf<Awaited<ReturnType<Trpc["createInvite"]["mutate"]>>>().toEqualTypeOf<{ invite: string; expiresAt: Date }>();
     expectTypeOf<Awaited<ReturnType<Trpc["joinRoom"]["mutate"]>>>().toEqualTypeOf<JoinResult>();
     expectTypeOf<JoinResult["history"]>().toEqualTypeOf<ChatMessage[]>();
     expectTypeOf<JoinResult["members"]>().toEqualTypeOf<{ username: string }[]>();
