@@ -12,7 +12,9 @@ import {
   isMember,
   join,
   logText,
+  newBrowserContext,
   openApp,
+  openTab,
   patiently,
   roomHeading,
   sharedChromium,
@@ -130,6 +132,7 @@ describe.skipIf(chromiumPath === null)("accessibility", () => {
       expect.arrayContaining([
         { role: "textbox", name: "Username" },
         { role: "textbox", name: "Room" },
+        { role: "checkbox", name: "Private room" },
         { role: "button", name: "Join" },
         { role: "button", name: expect.stringContaining(first) },
         { role: "button", name: expect.stringContaining(second) },
@@ -139,5 +142,33 @@ describe.skipIf(chromiumPath === null)("accessibility", () => {
         { role: "button", name: "Leave" },
       ]),
     );
+  });
+
+  it("a private room's marker, invite buttons, note and by-hand link field have no serious or critical axe violations, and work from the keyboard", async () => {
+    const app = await startWebApp();
+    const room = uniqueRoomId("axe-private");
+    const context = await newBrowserContext(browser());
+    // The clipboard refused, so the by-hand field shows too.
+    await context.addInitScript(() => {
+      navigator.clipboard.writeText = () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"));
+    });
+    const page = await openTab(context, app.url);
+    await page.getByRole("textbox", { name: "Username" }).fill("alice");
+    await page.getByRole("textbox", { name: "Room" }).fill(room);
+    await tabTo(page, { role: "checkbox", name: "Private room" });
+    await page.keyboard.press("Space");
+    await page.keyboard.press("Enter");
+    await roomHeading(page, room).waitFor();
+
+    await tabTo(page, { role: "button", name: "Copy invite link" });
+    await page.keyboard.press("Enter");
+    // Focus moves to the link, selected, ready to copy by hand.
+    await expect.poll(() => focusedControl(page), patiently).toEqual({ role: "textbox", name: "Invite link" });
+    await expectNoSeriousViolations(page, "private room with an invite link to copy by hand");
+
+    await tabTo(page, { role: "button", name: "Revoke invite links" });
+    await page.keyboard.press("Enter");
+    await page.getByText("Invite links revoked; earlier links no longer work, and members stay.").waitFor();
+    await expectNoSeriousViolations(page, "private room after revoking");
   });
 });

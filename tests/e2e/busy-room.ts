@@ -113,14 +113,17 @@ function offsetMs(at: string): number {
 
 /**
  * Plays the script into `room` through typed clients, moving `clock` to each line's time, then
- * says `UNREAD_LINE` in `otherRoom`. The reader must already have joined both rooms in the browser.
+ * says `UNREAD_LINE` in `otherRoom`. The reader must already have joined both rooms in the
+ * browser, whose guest secret is `readerIdentity`: the reader's lines come from the same person.
  */
-export async function playBusyRoom(server: TestServer, clock: ManualClock, room: string, otherRoom: string): Promise<void> {
+export async function playBusyRoom(server: TestServer, clock: ManualClock, room: string, otherRoom: string, readerIdentity: string): Promise<void> {
   const start = clock.now();
   const people = new Map<string, Chatter>();
   // Everyone but the latecomer is there from the start; the reader's lines come from a second
   // connection under the reader's name, so the browser shows them as its own.
-  for (const name of ["maya", "jonas", "priya", READER]) people.set(name, await chatter(server, name, [room]));
+  for (const name of ["maya", "jonas", "priya", READER]) {
+    people.set(name, await chatter(server, name, [room], name === READER ? readerIdentity : undefined));
+  }
   for (const [at, who, text] of script) {
     clock.advance(start + offsetMs(at) - clock.now());
     if (text === JOINS) {

@@ -19,6 +19,7 @@ import {
   scrollsSideways,
   sharedChromium,
   startWebApp,
+  storedIdentity,
   viewports,
 } from "../fixtures/browser-app.js";
 import { chromiumPath } from "../fixtures/chromium.js";
@@ -85,7 +86,9 @@ describe.skipIf(chromiumPath === null)("layout on a phone and a desktop", () => 
     await join(page, READER, design);
     await join(page, READER, trip);
 
-    await playBusyRoom(app, clock, trip, design);
+    const identity = await storedIdentity(page);
+    if (identity === null) throw new Error("The page kept no identity.");
+    await playBusyRoom(app, clock, trip, design, identity);
     await expect.poll(() => logText(page), patiently).toContain(LAST_LINE);
     await expect.poll(() => accessibleName(roomButton(page, design)), patiently).toMatch(/\b1 unread\b/);
 

@@ -4,7 +4,7 @@
  * vitest.config.ts), so the store's signals and memos react as they do in the page.
  */
 import { MemoryBroker } from "@chat/api";
-import type { ChatClient, ChatMessage } from "@chat/client";
+import { type ChatClient, type ChatMessage, newIdentitySecret } from "@chat/client";
 import { createRoot } from "solid-js";
 import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
@@ -36,9 +36,9 @@ interface Tab {
  */
 async function openTab(
   app: TestServer,
-  options: { storage?: KeyValueStorage; WebSocket?: ConnectionOptions["WebSocket"]; typingTimeoutMs?: number } = {},
+  options: { storage?: KeyValueStorage; WebSocket?: ConnectionOptions["WebSocket"]; typingTimeoutMs?: number; identity?: string } = {},
 ): Promise<Tab> {
-  const connection = openConnection(app.wsUrl, { WebSocket: options.WebSocket ?? WebSocket, retryDelayMs: () => 50 });
+  const connection = openConnection(app.wsUrl, { WebSocket: options.WebSocket ?? WebSocket, retryDelayMs: () => 50, identity: options.identity });
   const { store, dispose } = createRoot((dispose) => ({
     store: createChatStore(connection, { storage: options.storage ?? memoryStorage(), typingTimeoutMs: options.typingTimeoutMs }),
     dispose,
@@ -52,20 +52,24 @@ async function openTab(
   return { store, connection };
 }
 
-/** A server and a tab in which alice joined two rooms, `random` last (so it is shown). */
-async function aliceInTwoRooms(): Promise<{ app: TestServer; store: ChatStore; general: string; random: string }> {
+/**
+ * A server and a tab in which alice joined two rooms, `random` last (so it is shown); `identity`
+ * is alice's, for her other devices.
+ */
+async function aliceInTwoRooms(): Promise<{ app: TestServer; store: ChatStore; general: string; random: string; identity: string }> {
   const app = await startTestServer();
   const general = uniqueRoomId("general");
   const random = uniqueRoomId("random");
-  const { store } = await openTab(app);
+  const identity = newIdentitySecret();
+  const { store } = await openTab(app, { identity });
   await store.join(general, "alice");
   await store.join(random, "alice");
-  return { app, store, general, random };
+  return { app, store, general, random, identity };
 }
 
-/** Someone else, on a plain client of their own, in `roomId`. */
-async function person(app: TestServer, roomId: string, username: string): Promise<ChatClient> {
-  const client = app.client();
+/** Someone, on a plain client of their own, in `roomId`: someone else unless given a tab's `identity`. */
+async function person(app: TestServer, roomId: string, username: string, identity?: string): Promise<ChatClient> {
+  const client = app.client({ identity });
   await client.trpc.joinRoom.mutate({ roomId, username });
   return client;
 }
@@ -172,14 +176,14 @@ describe("a tab's rooms", () => {
   });
 
   it("counts messages from others in a room that is not shown as unread, and clears them when shown", async () => {
-    const { app, store, general, random } = await aliceInTwoRooms();
+    const { app, store, general, random, identity } = await aliceInTwoRooms();
     expect(store.state.activeRoomId).toBe(random);
 
     const bob = await person(app, general, "bob");
     await say(bob, general, "hi");
     expect(await store.send(general, "mine")).toBe(true);
     // The same person on another device: still their own message.
-    await say(await person(app, general, "alice"), general, "from my phone");
+    await say(await person(app, general, "alice", identity), general, "from my phone");
     await say(await person(app, general, "carol"), general, "hey");
     await bob.trpc.joinRoom.mutate({ roomId: random, username: "bob" });
     await say(bob, random, "seen here");
@@ -316,9 +320,10 @@ describe("who is typing", () => {
   it("never shows its own name as typing, and drops someone who leaves", async () => {
     const app = await startTestServer();
     const roomId = uniqueRoomId("typing");
-    const { store } = await openTab(app, { typingTimeoutMs: 600_000 });
+    const identity = newIdentitySecret();
+    const { store } = await openTab(app, { typingTimeoutMs: 600_000, identity });
     await store.join(roomId, "alice");
-    const otherAliceTab = await person(app, roomId, "alice");
+    const otherAliceTab = await person(app, roomId, "alice", identity);
     const bob = await person(app, roomId, "bob");
     const typing = (): string[] | undefined => store.activeRoom()?.typing;
 

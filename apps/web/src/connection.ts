@@ -4,6 +4,8 @@
  */
 import { type ChatClient, type ChatClientOptions, type ConnectionStatus, createChatClient } from "@chat/client";
 import { type Accessor, createSignal } from "solid-js";
+import { rememberedIdentity } from "./lib/identity";
+import { browserStorage } from "./lib/storage";
 
 /** The server as the store sees it: typed procedures plus a reactive connection status. */
 export interface Connection {
@@ -23,12 +25,16 @@ export function endpointUrl(page: Pick<Location, "protocol" | "host"> = location
   return `${page.protocol === "https:" ? "wss" : "ws"}://${page.host}/trpc`;
 }
 
-/** What a page never sets but Node needs: a WebSocket class, and quicker retries in tests. */
-export type ConnectionOptions = Pick<ChatClientOptions, "WebSocket" | "retryDelayMs">;
+/**
+ * What a page never sets but Node needs: a WebSocket class, quicker retries in tests, and the
+ * person's secret (`identity`; @default the one remembered in localStorage, see lib/identity.ts).
+ */
+export type ConnectionOptions = Pick<ChatClientOptions, "WebSocket" | "retryDelayMs" | "identity">;
 
 /** Opens the connection; call once per page. */
 export function openConnection(url: string = endpointUrl(), options: ConnectionOptions = {}): Connection {
   const [status, setStatus] = createSignal<ConnectionStatus>("connecting");
-  const client = createChatClient({ ...options, url, onStatusChange: (next) => setStatus(next) });
+  const identity = options.identity ?? rememberedIdentity(browserStorage());
+  const client = createChatClient({ ...options, url, identity, onStatusChange: (next) => setStatus(next) });
   return { trpc: client.trpc, status, close: () => client.close() };
 }

@@ -17,8 +17,9 @@ function firstIssue(result: { success: boolean; error?: { issues: { message: str
 }
 
 /**
- * The form to join a room under a name. Both fields are checked with the server's schemas
- * first, so nothing invalid is sent; the name is remembered for the next visit.
+ * The form to join a room under a name, or to create a private one. Both fields are checked with
+ * the server's schemas first, so nothing invalid is sent; the name is remembered for the next
+ * visit. The server's refusal shows at the name when it is about the name, else under the form.
  */
 export function JoinForm(): JSX.Element {
   const chat = useChat();
@@ -27,6 +28,9 @@ export function JoinForm(): JSX.Element {
   const [username, setUsername] = createSignal(chat.state.username);
   const [room, setRoom] = createSignal(chat.state.requestedRoomId ?? "");
   const [errors, setErrors] = createSignal<FieldErrors>(noErrors);
+  const [isPrivate, setPrivate] = createSignal(false);
+  const usernameError = (): string | null => errors().username ?? (chat.state.joinErrorField === "username" ? chat.state.joinError : null);
+  const formError = (): string | null => (chat.state.joinErrorField === null ? chat.state.joinError : null);
 
   // A link to a room that could not be joined by itself (no name known yet) prefills it here.
   createEffect(
@@ -58,7 +62,14 @@ export function JoinForm(): JSX.Element {
       roomField?.focus();
       return;
     }
-    if (await chat.join(roomId.data, name.data)) setRoom("");
+    if (await chat.join(roomId.data, name.data, { private: isPrivate() })) {
+      setRoom("");
+      // Each private room is a choice of its own; the next join is open unless ticked again.
+      setPrivate(false);
+    } else if (chat.state.joinErrorField === "username") {
+      // Focus reads the field's new description (the server's sentence) to screen reader users.
+      usernameField?.focus();
+    }
   };
 
   return (
@@ -74,7 +85,7 @@ export function JoinForm(): JSX.Element {
           autocomplete="username"
           spellcheck={false}
           value={username()}
-          error={errors().username}
+          error={usernameError()}
           onValue={setUsername}
           ref={(element) => (usernameField = element)}
         />
@@ -91,12 +102,16 @@ export function JoinForm(): JSX.Element {
           onValue={setRoom}
           ref={(element) => (roomField = element)}
         />
+        <label class="join-private">
+          <input type="checkbox" name="private" checked={isPrivate()} onChange={(event) => setPrivate(event.currentTarget.checked)} />
+          Private room
+        </label>
         <button type="submit" class="button button--primary join-button" aria-busy={chat.state.joining}>
           Join
         </button>
       </form>
       <p role="alert" class="form-error">
-        {chat.state.joinError}
+        {formError()}
       </p>
     </section>
   );

@@ -1,12 +1,17 @@
-import type { JSX } from "solid-js";
+import { type JSX, Show } from "solid-js";
 import { useChat } from "../stores/chat-context";
 import type { RoomState } from "../stores/chat-store";
 import { MemberList } from "./MemberList";
 import { MessageComposer } from "./MessageComposer";
 import { type ConversationControls, MessageList } from "./MessageList";
 import { MessageSearch } from "./MessageSearch";
+import { PrivateMarker } from "./PrivateMarker";
+import { RoomInvites } from "./RoomInvites";
 
-/** One open room: its title, search and Leave button, the conversation, the members and the message box. */
+/**
+ * One open room: its title, search and Leave button (and, for a private room, a marker and its
+ * invites), the conversation, the members and the message box.
+ */
 export function RoomView(props: { room: RoomState }): JSX.Element {
   const chat = useChat();
   let conversation: ConversationControls | undefined;
@@ -27,6 +32,9 @@ export function RoomView(props: { room: RoomState }): JSX.Element {
           </span>
           {props.room.id}
         </h2>
+        <Show when={props.room.private}>
+          <PrivateMarker />
+        </Show>
         <p class="room-identity muted">
           as <bdi>{props.room.username}</bdi>
         </p>
@@ -34,6 +42,9 @@ export function RoomView(props: { room: RoomState }): JSX.Element {
         <button type="button" class="button button--quiet" onClick={leave}>
           Leave
         </button>
+        <Show when={props.room.private}>
+          <RoomInvites roomId={props.room.id} />
+        </Show>
       </header>
       <div class="room-body">
         <MessageList room={props.room} controls={(controls) => (conversation = controls)} />

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatHash, parseHash } from "./hash-route";
+import { formatHash, inviteLink, parseHash } from "./hash-route";
 
 describe("parseHash", () => {
   it("reads the room id from #/room/<id>", () => {
@@ -28,6 +28,22 @@ describe("parseHash", () => {
     expect(parseHash("#/room/" + "x".repeat(33))).toBeNull();
     expect(parseHash("#/room/%E0%A4%A")).toBeNull();
     expect(parseHash("#/room/a/b")).toBeNull();
+    expect(parseHash("#/room/no spaces?invite=" + "a".repeat(22))).toBeNull();
+  });
+
+  it("reads an invite from ?invite=<token>", () => {
+    const invite = "AbC-_9".repeat(4);
+    expect(parseHash(`#/room/General?invite=${invite}`)).toEqual({ roomId: "general", invite });
+    expect(parseHash(`#/room/general/?invite=${invite}&x=1`)).toEqual({ roomId: "general", invite });
+  });
+
+  it("drops an invite that is not 22–64 base64url characters, and still names the room", () => {
+    expect(parseHash("#/room/general?invite=short")).toEqual({ roomId: "general" });
+    expect(parseHash(`#/room/general?invite=${"a".repeat(65)}`)).toEqual({ roomId: "general" });
+    expect(parseHash(`#/room/general?invite=${"a".repeat(21)}+`)).toEqual({ roomId: "general" });
+    expect(parseHash(`#/room/general?invite=${"a".repeat(21)}%2F`)).toEqual({ roomId: "general" });
+    expect(parseHash("#/room/general?")).toEqual({ roomId: "general" });
+    expect(parseHash("#/room/general?other=1")).toEqual({ roomId: "general" });
   });
 });
 
@@ -37,7 +53,21 @@ describe("formatHash", () => {
     expect(parseHash(formatHash("a_b-1"))).toEqual({ roomId: "a_b-1" });
   });
 
+  it("adds an invite that parseHash reads back", () => {
+    const invite = "x".repeat(20) + "-_";
+    expect(formatHash("general", invite)).toBe(`#/room/general?invite=${invite}`);
+    expect(parseHash(formatHash("general", invite))).toEqual({ roomId: "general", invite });
+  });
+
   it("is empty when no room is shown", () => {
     expect(formatHash(null)).toBe("");
+  });
+});
+
+describe("inviteLink", () => {
+  it("is the page's address with the room and the invite in the hash", () => {
+    const invite = "Ab9_-".repeat(5);
+    const page = { origin: "https://chat.example", pathname: "/app/" };
+    expect(inviteLink(page, "team", invite)).toBe(`https://chat.example/app/#/room/team?invite=${invite}`);
   });
 });

@@ -22,6 +22,8 @@ export interface RoomState {
   id: string;
   /** The name this tab joined the room with: its messages are "own". */
   username: string;
+  /** Whether only the room's members may read and join it; members may hand out invites. */
+  private: boolean;
   /** Every message received or loaded by scrolling back, oldest first, each id once. */
   messages: ChatMessage[];
   /** Loading older messages. */
@@ -50,8 +52,12 @@ export interface ChatState {
   username: string;
   /** A room the address asked for that is not joined yet: the join form offers it. */
   requestedRoomId: string | null;
+  /** The invite the address came with for `requestedRoomId`: sent when that room is joined. */
+  requestedInvite: string | null;
   /** Why the last join failed, in words. */
   joinError: string | null;
+  /** The join form's field `joinError` is about, when the server's answer says which; else the form as a whole. */
+  joinErrorField: "username" | null;
   /** Whether a join is in flight. */
   joining: boolean;
 }

@@ -14,7 +14,7 @@ import { createOutbox } from "./outbox";
 import { createPendingView } from "./pending-view";
 import { receiver } from "./receive";
 import { roomFeed } from "./room-feed";
-import { roomJoin, USERNAME_KEY } from "./room-join";
+import { type JoinOptions, roomJoin, USERNAME_KEY } from "./room-join";
 import { roomLeave } from "./room-leave";
 import { type KeepPlace, roomScrollback } from "./scrollback";
 
@@ -32,10 +32,16 @@ export interface ChatStore {
   readonly status: Accessor<ConnectionStatus>;
   /** The room shown, if any. */
   readonly activeRoom: Accessor<RoomState | undefined>;
-  /** Joins `roomId` (already validated) as `username` and shows it; `false` if refused. */
-  join(roomId: string, username: string): Promise<boolean>;
-  /** Follows an address naming `roomId`: show it if joined, join it if a name is known, else ask. */
-  open(roomId: string): void;
+  /**
+   * Joins `roomId` (already validated) as `username` and shows it; `false` if refused. The room
+   * the address asked for is joined with the address's invite.
+   */
+  join(roomId: string, username: string, options?: JoinOptions): Promise<boolean>;
+  /**
+   * Follows an address naming `roomId`, perhaps with an invite: show it if joined, join it if a
+   * name is known, else ask, keeping the invite for that join.
+   */
+  open(roomId: string, invite?: string): void;
   /** Shows a joined room and clears its unread count. */
   show(roomId: string): void;
   /**
@@ -62,6 +68,10 @@ export interface ChatStore {
   reveal(roomId: string, messageId: string, keepPlace?: KeepPlace): Promise<boolean>;
   /** A room's messages matching the words of `query` (already validated), newest first; rejects with the server's reason. */
   search(roomId: string, query: string): Promise<ChatMessage[]>;
+  /** A new invite to a joined private room, and when it stops working; rejects with the server's reason. */
+  createInvite(roomId: string): Promise<{ invite: string; expiresAt: Date }>;
+  /** Makes every invite to a joined private room stop working; rejects with the server's reason. */
+  revokeInvites(roomId: string): Promise<void>;
   /** Ends every subscription; the connection itself belongs to the caller. */
   dispose(): void;
 }
@@ -85,7 +95,9 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     activeRoomId: null,
     username: readKey(storage, USERNAME_KEY) ?? "",
     requestedRoomId: null,
+    requestedInvite: null,
     joinError: null,
+    joinErrorField: null,
     joining: false,
   });
   const rooms = joinedRooms(state, setState);
@@ -109,13 +121,14 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
   const subscribe = roomFeed({ trpc, rooms, receive });
   const join = roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutMs: options.typingTimeoutMs, disposed: () => disposed });
 
-  const open = (roomId: string): void => {
+  const open = (roomId: string, invite?: string): void => {
     if (rooms.find(roomId) !== undefined) {
       show(roomId);
       return;
     }
-    // Kept until the join succeeds, so a refused join leaves the room prefilled in the form.
-    setState("requestedRoomId", roomId);
+    // Kept until the join succeeds, so a refused join leaves the room prefilled in the form and
+    // the person who picks a name there still gets in with the invite.
+    setState({ requestedRoomId: roomId, requestedInvite: invite ?? null });
     if (state.username !== "") void join(roomId, state.username);
   };
 
@@ -129,6 +142,10 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
   const setDraft = draftSetter(trpc, rooms);
   const { loadOlder, reveal } = roomScrollback({ trpc, rooms });
   const search = async (roomId: string, query: string): Promise<ChatMessage[]> => (await trpc.search.query({ roomId, query })).messages;
+  const createInvite = (roomId: string): Promise<{ invite: string; expiresAt: Date }> => trpc.createInvite.mutate({ roomId });
+  const revokeInvites = async (roomId: string): Promise<void> => {
+    await trpc.revokeInvites.mutate({ roomId });
+  };
 
   const dispose = (): void => {
     disposed = true;
@@ -153,6 +170,8 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     loadOlder,
     reveal,
     search,
+    createInvite,
+    revokeInvites,
     dispose,
   };
 }

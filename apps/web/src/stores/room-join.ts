@@ -1,12 +1,13 @@
 /**
  * Joining a room: one join per room at a time, the room added with its history and members,
- * its streams opened after that history, and the name remembered.
+ * its streams opened after that history, and the name remembered. A room the address asked for
+ * is joined with the invite the address came with.
  */
 import { TYPING_TIMEOUT_MS } from "@chat/api/schema";
 import { produce } from "solid-js/store";
 import type { Connection } from "../connection";
 import { takeUnseen } from "../lib/dedupe";
-import { errorMessage } from "../lib/error-message";
+import { errorCode, errorMessage } from "../lib/error-message";
 import { applyPresence } from "../lib/presence";
 import { type KeyValueStorage, writeKey } from "../lib/storage";
 import { createTypingTracker } from "../lib/typing";
@@ -16,6 +17,15 @@ import type { SubscribeRoom } from "./room-feed";
 
 /** Where the last used name is kept between visits. */
 export const USERNAME_KEY = "chat.username";
+
+/** How to join a room besides its id and the name. */
+export interface JoinOptions {
+  /** Create the room readable by its members only; refused if it already exists. @default false */
+  private?: boolean;
+}
+
+/** The store's `join`: `true` once the room is joined and shown, `false` if refused (see `joinError`). */
+type JoinRoom = (roomId: string, username: string, options?: JoinOptions) => Promise<boolean>;
 
 /** What joining needs from the store. */
 export interface RoomJoinDeps {
@@ -33,26 +43,32 @@ export interface RoomJoinDeps {
 }
 
 /** The store's `join` (`ChatStore.join`). */
-export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutMs, disposed }: RoomJoinDeps): (roomId: string, username: string) => Promise<boolean> {
-  const { setState } = rooms;
+export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutMs, disposed }: RoomJoinDeps): JoinRoom {
+  const { state, setState } = rooms;
   const pendingJoins = new Set<string>();
-  return async (roomId, username) => {
+  return async (roomId, username, options = {}) => {
     const existing = rooms.find(roomId);
     if (existing !== undefined) {
       if (existing.username === username) {
         show(roomId);
-        setState({ joinError: null, requestedRoomId: null });
+        setState({ joinError: null, joinErrorField: null, requestedRoomId: null, requestedInvite: null });
         return true;
       }
       // The server would refuse it too (CONFLICT); saying so here keeps the room list intact.
-      setState("joinError", `You are already in ${roomId} as ${existing.username}; leave it first to change your name.`);
+      setState({ joinError: `You are already in ${roomId} as ${existing.username}; leave it first to change your name.`, joinErrorField: null });
       return false;
     }
     if (pendingJoins.has(roomId)) return false;
     pendingJoins.add(roomId);
-    setState({ joining: true, joinError: null });
+    setState({ joining: true, joinError: null, joinErrorField: null });
+    const invite = state.requestedRoomId === roomId ? state.requestedInvite : null;
     try {
-      const result = await trpc.joinRoom.mutate({ roomId, username });
+      const result = await trpc.joinRoom.mutate({
+        roomId,
+        username,
+        ...(options.private === true ? { private: true } : {}),
+        ...(invite !== null ? { invite } : {}),
+      });
       if (disposed() || rooms.find(result.roomId) !== undefined) return true;
       const seen = new Set<string>();
       const history = takeUnseen(seen, result.history);
@@ -69,6 +85,7 @@ export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutM
           next.rooms.push({
             id: result.roomId,
             username: result.username,
+            private: result.private,
             messages: history,
             // A room with no history at all has nothing older either.
             scrollback: { loading: false, atStart: history.length === 0, error: null },
@@ -81,13 +98,19 @@ export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutM
           });
           next.activeRoomId = result.roomId;
           next.username = result.username;
-          if (next.requestedRoomId === result.roomId) next.requestedRoomId = null;
+          if (next.requestedRoomId === result.roomId) {
+            next.requestedRoomId = null;
+            next.requestedInvite = null;
+          }
         }),
       );
       writeKey(storage, USERNAME_KEY, result.username);
       return true;
     } catch (error) {
-      if (!disposed()) setState("joinError", errorMessage(error));
+      // Without `private`, a CONFLICT can only mean that someone else holds the name; with it, it
+      // may also mean that the room exists, so the form as a whole shows it.
+      const field = errorCode(error) === "CONFLICT" && options.private !== true ? "username" : null;
+      if (!disposed()) setState({ joinError: errorMessage(error), joinErrorField: field });
       return false;
     } finally {
       pendingJoins.delete(roomId);

@@ -1,0 +1,16 @@
+import type { JSX } from "solid-js";
+
+/** A small lock and "Private" beside a room's name: only its members can read it or join it. */
+export function PrivateMarker(): JSX.Element {
+  return (
+    <span class="private-marker" title="Only members can read this room; others need an invite link to join">
+      <svg class="private-icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true">
+        <path
+          fill="currentColor"
+          d="M8 1a3.5 3.5 0 0 0-3.5 3.5V6H4a1.5 1.5 0 0 0-1.5 1.5v6A1.5 1.5 0 0 0 4 15h8a1.5 1.5 0 0 0 1.5-1.5v-6A1.5 1.5 0 0 0 12 6h-.5V4.5A3.5 3.5 0 0 0 8 1Zm2 5H6V4.5a2 2 0 1 1 4 0V6Z"
+        />
+      </svg>
+      <span class="private-label">Private</span>
+    </span>
+  );
+}
