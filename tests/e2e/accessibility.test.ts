@@ -16,6 +16,7 @@ import {
   openApp,
   openTab,
   patiently,
+  refuseClipboard,
   roomHeading,
   sharedChromium,
   startWebApp,
@@ -149,9 +150,7 @@ describe.skipIf(chromiumPath === null)("accessibility", () => {
     const room = uniqueRoomId("axe-private");
     const context = await newBrowserContext(browser());
     // The clipboard refused, so the by-hand field shows too.
-    await context.addInitScript(() => {
-      navigator.clipboard.writeText = () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"));
-    });
+    await refuseClipboard(context);
     const page = await openTab(context, app.url);
     await page.getByRole("textbox", { name: "Username" }).fill("alice");
     await page.getByRole("textbox", { name: "Room" }).fill(room);

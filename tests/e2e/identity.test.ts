@@ -15,6 +15,7 @@ import {
   roomHeading,
   sendWithEnter,
   sharedChromium,
+  refuseClipboard,
   startWebApp,
   storedIdentity,
 } from "../fixtures/browser-app.js";
@@ -159,10 +160,7 @@ describe.skipIf(chromiumPath === null)("identity and private rooms", () => {
     const app = await startWebApp();
     const room = uniqueRoomId("by-hand");
     const context = await newBrowserContext(browser());
-    // A browser that refuses the clipboard, as an insecure page or a denied permission would.
-    await context.addInitScript(() => {
-      navigator.clipboard.writeText = () => Promise.reject(new DOMException("Write permission denied.", "NotAllowedError"));
-    });
+    await refuseClipboard(context);
     const alice = await openTab(context, app.url);
     await createPrivateRoom(alice, "alice", room);
 
