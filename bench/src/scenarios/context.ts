@@ -18,11 +18,15 @@ export interface ScenarioContext {
   log(line: string): void;
 }
 
-/** `rooms` rooms of `perRoom` members each, members of a room next to each other. */
+/**
+ * `rooms` rooms of `perRoom` members each, members of a room next to each other. Every member
+ * has a name of its own: names are held server-wide (issue 15), so u0 of two rooms would be
+ * one person, which two bench connections without an identity cannot be.
+ */
 export function roomClients(rooms: number, perRoom: number): ClientSpec[] {
   return Array.from({ length: rooms * perRoom }, (_, index) => ({
     roomId: `bench-${Math.floor(index / perRoom)}`,
-    username: `u${index % perRoom}`,
+    username: `u${index}`,
   }));
 }
 
