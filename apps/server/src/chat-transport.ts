@@ -47,7 +47,7 @@ export function serveChat({ wss, config, logger, trustedProxies, newSession, ide
       if (res.readyState !== res.OPEN) throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "The connection closed." });
       const context = newSession(addressKey(ip), who.identity);
       policy.opened(context, res);
-      logger.info("connect", { connectionId: context.session.id, ip, identity: who.identity.kind });
+      logger.info("connect", { connectionId: context.session.id, ip, identity: context.session.identity.kind });
       if (who.expired) res.close(TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_CLOSE_REASON);
       else if (who.expiresAt !== null) closeAtExpiry(res, who.expiresAt);
       return context;

@@ -4,13 +4,14 @@
  * refused, when the server requires sign-in (`AUTH_REQUIRED`) or the token does not hold up.
  * Neither the token nor the secret is ever logged.
  */
-import { guestOrConnection, type Identity, refusedIdentity, signedInIdentity } from "@chat/api";
+import { guestIdentity, type Identity, refusedIdentity, signedInIdentity } from "@chat/api";
 import { usernameSchema } from "@chat/api/schema";
 import { TokenRejected, type TokenVerifier } from "./token-verifier.js";
 
 /** A connection's identity, and until when it holds. */
 export interface ConnectionIdentity {
-  identity: Identity;
+  /** Undefined: nobody but the connection itself (its session's own identity). */
+  identity: Identity | undefined;
   /** When the sign-in token runs out (ms since the epoch): the connection is closed then. Null: never. */
   expiresAt: number | null;
   /** The token had already run out: the connection is closed at once, so the client fetches a fresh one. */
@@ -32,7 +33,7 @@ const SIGN_IN_REQUIRED = "Sign in to use this chat: it is open to signed-in peop
 export async function connectionIdentity(params: Readonly<Record<string, string | undefined>> | null, { verifyToken, required }: IdentityOptions): Promise<ConnectionIdentity> {
   const token = params?.token;
   if (verifyToken !== null && token !== undefined) return signedIn(token, verifyToken);
-  return { identity: required ? refusedIdentity(SIGN_IN_REQUIRED) : guestOrConnection(params?.identity), expiresAt: null, expired: false };
+  return { identity: required ? refusedIdentity(SIGN_IN_REQUIRED) : guestIdentity(params?.identity), expiresAt: null, expired: false };
 }
 
 /** A token's person, or a refusal saying why there is none. */

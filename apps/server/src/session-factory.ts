@@ -39,8 +39,8 @@ export interface SessionFactoryDeps {
   counts?: SessionCounts;
 }
 
-/** Makes a new connection's context from its client's address key (`addressKey`) and identity. */
-export type SessionFactory = (address: string, identity: Identity) => ChatContext;
+/** Makes a new connection's context from its client's address key (`addressKey`) and identity (undefined: the connection's own). */
+export type SessionFactory = (address: string, identity: Identity | undefined) => ChatContext;
 
 /** A day in milliseconds, for `NAME_CLAIM_TTL_DAYS`. */
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ChatContextDeps, createContextFactory } from "./context.js";
 import type { ChatSession } from "./domain/chat-session.js";
 import { systemClock } from "./domain/clock.js";
-import { guestOrConnection } from "./domain/identity.js";
+import { guestIdentity } from "./domain/identity.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
 
 /** The real broker, except that removing a member fails, as a remote store's might. */
@@ -74,7 +74,7 @@ describe("createContextFactory", () => {
 
   it("shows neither a leave nor a join when a client reconnects under the same name within the grace period", async () => {
     const createContext = factory({ leaveGraceMs: 30 });
-    const identity = guestOrConnection("alice-secret-of-22-chars");
+    const identity = guestIdentity("alice-secret-of-22-chars");
     const before = createContext({ identity });
     const first = before.session;
     await first.join("general", "alice");

@@ -7,7 +7,7 @@ export { appRouter, type AppRouter } from "./router.js";
 export { createContextFactory, type ChatContext, type ChatContextDeps, type ConnectionInfo } from "./context.js";
 export { AddressBudgets, DEFAULT_ADDRESS_RATES, type AddressBudgetsOptions, type AddressRates } from "./domain/address-budgets.js";
 export { ChatError, rateLimited, unknownMessage } from "./domain/errors.js";
-export { connectionIdentity, guestOrConnection, type Identity, refusedIdentity, signedInIdentity } from "./domain/identity.js";
+export { connectionIdentity, guestIdentity, type Identity, refusedIdentity, signedInIdentity } from "./domain/identity.js";
 export { INVITE_TTL_MS } from "./domain/access-control.js";
 export { SystemLines } from "./domain/system-lines.js";
 export { CLIENT_MESSAGE_ID_TTL_MS, REPLAY_LIMIT } from "./schema.js";

@@ -9,7 +9,7 @@ import { DEFAULT_NAME_CLAIM_TTL_MS, INVITE_TTL_MS } from "./access-control.js";
 import { ChatSession } from "./chat-session.js";
 import { ManualClock } from "./clock.js";
 import { ChatError, type ChatErrorReason } from "./errors.js";
-import { connectionIdentity, guestOrConnection, type Identity, signedInIdentity } from "./identity.js";
+import { connectionIdentity, guestIdentity, type Identity, signedInIdentity } from "./identity.js";
 import { MemoryBroker } from "./memory-broker.js";
 
 /** The refusal `promise` ends with: its reason and sentence. */
@@ -26,8 +26,8 @@ describe("ChatSession with identities", () => {
   let clock: ManualClock;
   let broker: MemoryBroker;
   let sessions = 0;
-  const alice = guestOrConnection("alice-secret-0123456789");
-  const mallory = guestOrConnection("mallory-secret-0123456789");
+  const alice = guestIdentity("alice-secret-0123456789");
+  const mallory = guestIdentity("mallory-secret-0123456789");
 
   const connect = (identity?: Identity): ChatSession =>
     new ChatSession(`conn-${++sessions}`, sessionDeps(broker, clock, { burst: 100, perSecond: 100 }), {}, undefined, identity);
@@ -126,7 +126,7 @@ describe("ChatSession with identities", () => {
       // A reconnect: a new connection of the same identity, without the invite.
       await connect(mallory).join("secret", "mallory");
       await owner.revokeInvites("secret");
-      const late = guestOrConnection("late-secret-0123456789ab");
+      const late = guestIdentity("late-secret-0123456789ab");
       expect(await refusal(connect(late).join("secret", "late", { invite }))).toEqual({
         reason: "PRIVATE_ROOM",
         message: "This invite link has expired or was revoked; ask a member for a new one.",

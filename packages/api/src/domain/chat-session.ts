@@ -98,7 +98,7 @@ export class ChatSession {
   private subscriptions = 0;
 
   constructor(
-    /** The connection's id, unique per process (`crypto.randomUUID()`). */
+    /** The connection's id, unique across a cluster (`connectionId()`). */
     readonly id: string,
     private readonly deps: ChatSessionDeps,
     /** This connection's limits; any left out are `DEFAULT_SESSION_LIMITS`'. */

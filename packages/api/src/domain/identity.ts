@@ -4,7 +4,7 @@
  * neither, known only for as long as it is open). Names and private rooms are held by identity
  * ids, never by connections, so every tab of one browser is one person.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { identitySecretSchema } from "../schema.js";
 
 /** A connection's identity; `id` is what name claims and room memberships are held by. */
@@ -19,12 +19,13 @@ export type Identity =
   | { kind: "refused"; id: string; reason: string };
 
 /**
- * The identity of a connection's `connectionParams.identity`: a guest when it is a well-formed
- * secret, else the connection alone (a malformed secret is not an error: it names nobody).
+ * The guest a connection's `connectionParams.identity` names, when it is a well-formed secret;
+ * else undefined, and the connection is nobody but itself (a malformed secret is not an error:
+ * it names nobody), under its session's own `connectionIdentity`.
  */
-export function guestOrConnection(secret: unknown): Identity {
+export function guestIdentity(secret: unknown): Identity | undefined {
   const parsed = identitySecretSchema.safeParse(secret);
-  return parsed.success ? { kind: "guest", id: hashed(parsed.data) } : connectionIdentity(randomUUID());
+  return parsed.success ? { kind: "guest", id: hashed(parsed.data) } : undefined;
 }
 
 /** The identity of a connection that is nobody in particular; `connectionId` must be unique per connection. */
