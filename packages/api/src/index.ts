@@ -17,7 +17,9 @@ export type { BrokerHealth, BrokerStats, ChatBroker, MessageDraft, PublishOption
 export { ClientIdWindow } from "./domain/client-id-window.js";
 export { EventQueue } from "./domain/event-queue.js";
 export { MemoryBroker, type MemoryBrokerOptions } from "./domain/memory-broker.js";
-export { messageBytes } from "./domain/message-size.js";
+export { eventBytes, messageBytes } from "./domain/message-size.js";
+export { applyChange, type ChangeRequest, type MessageChange, messageNotFound, newMessage, quoteOf, withoutQuoteOf } from "./domain/message-state.js";
+export { mentionsIn, MENTIONS_MAX } from "./domain/mentions.js";
 export { formatMessageId, newEpoch, parseMessageSeq } from "./domain/message-id.js";
 export { compareRooms } from "./domain/room-directory.js";
 export { matchesTerms, searchTerms } from "./domain/text-search.js";

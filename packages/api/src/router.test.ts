@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createContextFactory } from "./context.js";
 import { ManualClock } from "./domain/clock.js";
 import { MemoryBroker } from "./domain/memory-broker.js";
-import type { ChatMessage, PresenceEvent } from "./schema.js";
+import type { ChatEvent, ChatMessage, PresenceEvent } from "./schema.js";
 import { clientErrorOf, localClient, record } from "./testing/local-client.js";
+import { textOf, textsOf } from "./testing/broker-harness.js";
 
 describe("appRouter, called through a tRPC client", () => {
   let clock: ManualClock;
@@ -115,7 +116,7 @@ describe("appRouter, called through a tRPC client", () => {
     const alice = connect();
     const reader = connect();
     await alice.joinRoom.mutate({ roomId: "general", username: "alice" });
-    const stream = record<{ id: string; data: ChatMessage }>((handlers) =>
+    const stream = record<{ id: string; data: ChatEvent }>((handlers) =>
       reader.onMessage.subscribe({ roomId: "General" }, handlers),
     );
     await alice.sendMessage.mutate({ roomId: "general", text: "hello" });
@@ -124,7 +125,7 @@ describe("appRouter, called through a tRPC client", () => {
     stream.unsubscribe();
     const seen = stream.events;
     expect(stream.errors).toEqual([]);
-    expect(seen.map((event) => event.data.text)).toEqual(["alice joined", "hello", "alice left"]);
+    expect(seen.map((event) => textOf(event.data))).toEqual(["alice joined", "hello", "alice left"]);
     for (const event of seen) {
       expect(event.id).toBe(event.data.id);
       expect(event.data.sentAt).toBeInstanceOf(Date);
@@ -139,16 +140,16 @@ describe("appRouter, called through a tRPC client", () => {
       clock.advance(1000);
       sent.push(await alice.sendMessage.mutate({ roomId: "general", text }));
     }
-    const stream = record<{ id: string; data: ChatMessage }>((handlers) =>
+    const stream = record<{ id: string; data: ChatEvent }>((handlers) =>
       connect().onMessage.subscribe({ roomId: "general", lastEventId: sent[0]?.id ?? null }, handlers),
     );
     clock.advance(1000);
     await alice.sendMessage.mutate({ roomId: "general", text: "3" });
     clock.advance(1000);
     await alice.sendMessage.mutate({ roomId: "general", text: "end" });
-    await expect.poll(() => stream.events.at(-1)?.data.text).toBe("end");
+    await expect.poll(() => textsOf(stream.events.map((event) => event.data)).at(-1)).toBe("end");
     stream.unsubscribe();
-    expect(stream.events.map((event) => event.data.text)).toEqual(["2", "3", "end"]);
+    expect(stream.events.map((event) => textOf(event.data))).toEqual(["2", "3", "end"]);
   });
 
   it("streams a presence snapshot, then joins and leaves", async () => {

@@ -1,8 +1,11 @@
 import {
+  deleteMessageInputSchema,
+  editMessageInputSchema,
   historyInputSchema,
   joinRoomInputSchema,
   listRoomsInputSchema,
   onMessageInputSchema,
+  reactInputSchema,
   roomInputSchema,
   searchInputSchema,
   sendMessageInputSchema,
@@ -27,7 +30,18 @@ export const appRouter = createRouter({
    */
   sendMessage: procedure
     .input(sendMessageInputSchema)
-    .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text, input.clientMessageId)),
+    .mutation(({ ctx, input }) => ctx.session.send(input.roomId, input.text, input.clientMessageId, input.replyTo)),
+
+  /** Replaces the text of one of the caller's own messages; returns the message's new state. */
+  editMessage: procedure.input(editMessageInputSchema).mutation(({ ctx, input }) => ctx.session.edit(input.roomId, input.messageId, input.text)),
+
+  /** Deletes one of the caller's own messages, text and all; returns its new (deleted) state. */
+  deleteMessage: procedure.input(deleteMessageInputSchema).mutation(({ ctx, input }) => ctx.session.delete(input.roomId, input.messageId)),
+
+  /** Adds (`on: true`) or takes back the caller's emoji reaction to a message; twice changes nothing. */
+  react: procedure
+    .input(reactInputSchema)
+    .mutation(({ ctx, input }) => ctx.session.react(input.roomId, input.messageId, input.emoji, input.on)),
 
   /** Signals that this connection is typing in a room it joined; throttled per room, never stored. */
   sendTyping: procedure.input(roomInputSchema).mutation(async ({ ctx, input }) => {
@@ -69,8 +83,8 @@ export const appRouter = createRouter({
   search: procedure.input(searchInputSchema).query(({ ctx, input }) => ctx.session.search(input.roomId, input.query, input.limit)),
 
   /**
-   * Every message of a room, system ones included, each tracked by its id so that the client
-   * resumes after a reconnect from the last one it saw.
+   * Every message of a room, system ones included, and every change to one (`kind: "update"`),
+   * each tracked by its id so that the client resumes after a reconnect from the last one it saw.
    */
   onMessage: subscriptionProcedure
     .input(onMessageInputSchema)

@@ -11,6 +11,7 @@ import {
   usernameSchema,
 } from "./schema.js";
 import { gapNotice } from "./domain/gap-notice.js";
+import { newMessage } from "./domain/message-state.js";
 
 describe("roomIdSchema", () => {
   it("folds a room id to lower case, so General and general are one room", () => {
@@ -268,14 +269,7 @@ describe("procedure inputs", () => {
 
 describe("output shapes", () => {
   it("describes a chat message whose sentAt is a Date", () => {
-    const message = {
-      id: "k-1",
-      roomId: "general",
-      kind: "system",
-      username: "alice",
-      text: "alice joined",
-      sentAt: new Date(0),
-    };
+    const message = newMessage({ id: "k-1", roomId: "general", kind: "system", username: "alice", text: "alice joined", sentAt: new Date(0) });
     expect(chatMessageSchema.parse(message)).toEqual(message);
     expect(chatMessageSchema.safeParse({ ...message, sentAt: "1970-01-01T00:00:00.000Z" }).success).toBe(false);
     expect(chatMessageSchema.safeParse({ ...message, kind: "bot" }).success).toBe(false);

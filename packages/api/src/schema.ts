@@ -123,7 +123,40 @@ export const messageIdSchema = z.string().min(1).max(64);
  */
 export const messageKindSchema = z.enum(["user", "system", "gap"]);
 
-/** A stored chat message, as every subscriber receives it. */
+/** How much of a replied-to message's text a reply quotes, in characters (code points). */
+export const REPLY_QUOTE_MAX = 200;
+/** The most distinct emoji one message may carry as reactions. */
+export const REACTIONS_PER_MESSAGE_MAX = 20;
+/**
+ * The most people one emoji of one message lists. Every change carries the message's whole state
+ * to every reader, so its size must stay bounded: at most about 70 KB of names per message.
+ */
+export const REACTORS_PER_EMOJI_MAX = 100;
+/** The longest emoji, in UTF-8 bytes: room for family and flag sequences, not for a sentence. */
+export const EMOJI_MAX_BYTES = 32;
+
+// One pictograph with its modifiers, variation selectors and zero-width joins; a keycap (digit,
+// # or * with U+FE0F U+20E3); a regional-indicator pair (a flag); or a tag sequence (England's).
+const EMOJI =
+  /^(?:[0-9#*]\uFE0F?\u20E3|\p{Regional_Indicator}{2}|\u{1F3F4}[\u{E0020}-\u{E007E}]+\u{E007F}|\p{Extended_Pictographic}[\uFE0E\uFE0F]?\p{Emoji_Modifier}?(?:\u200D\p{Extended_Pictographic}[\uFE0E\uFE0F]?\p{Emoji_Modifier}?)*)$/u;
+const utf8 = new TextEncoder();
+
+/** One emoji: a single pictograph (with its modifiers and joins), a keycap or a flag, at most `EMOJI_MAX_BYTES`. */
+export const emojiSchema = z
+  .string()
+  .refine((value) => utf8.encode(value).length <= EMOJI_MAX_BYTES && EMOJI.test(value), "Pick one emoji to react with.");
+
+/** The message a reply answers, as it was when the reply was sent; `text` is cut to `REPLY_QUOTE_MAX`, empty once that message is deleted. */
+export const replyQuoteSchema = z.object({ id: messageIdSchema, username: z.string(), text: z.string() });
+
+/** One emoji on a message and who reacted with it, in the order they did. */
+export const reactionSchema = z.object({ emoji: z.string(), usernames: z.array(z.string()) });
+
+/**
+ * A stored chat message in its current state, as every subscriber receives it. A deleted one keeps
+ * its place with `deleted: true` and empty text; `mentions` are the names present in the room
+ * when it was written (or last edited) that its text calls by `@name`.
+ */
 export const chatMessageSchema = z.object({
   id: messageIdSchema,
   roomId: roomIdSchema,
@@ -131,6 +164,25 @@ export const chatMessageSchema = z.object({
   // Empty only for a gap notice, which nobody wrote.
   username: usernameSchema.or(z.literal("")),
   text: z.string(),
+  sentAt: z.date(),
+  editedAt: z.date().nullable(),
+  deleted: z.boolean(),
+  replyTo: replyQuoteSchema.nullable(),
+  mentions: z.array(z.string()),
+  reactions: z.array(reactionSchema),
+});
+
+/**
+ * A change to an earlier message (an edit, a deletion, a reaction), as its own event in the room's
+ * stream with its own `id`, so a resuming reader gets changes it missed: `target` is the changed
+ * message's id and `message` its whole new state. Clients replace by `target`.
+ */
+export const messageUpdateSchema = z.object({
+  kind: z.literal("update"),
+  id: messageIdSchema,
+  roomId: roomIdSchema,
+  target: messageIdSchema,
+  message: chatMessageSchema,
   sentAt: z.date(),
 });
 
@@ -170,12 +222,22 @@ const clientMessageIdSchema = z
   .min(1, "clientMessageId must not be empty.")
   .max(64, "clientMessageId must be at most 64 characters.")
   .regex(/^[A-Za-z0-9_-]+$/, "clientMessageId may use only letters, digits, _ and -.");
-/** Input of `sendMessage`; see `CLIENT_MESSAGE_ID_TTL_MS` for what `clientMessageId` guarantees. */
+/**
+ * Input of `sendMessage`; see `CLIENT_MESSAGE_ID_TTL_MS` for what `clientMessageId` guarantees.
+ * `replyTo` is the id of a message of the same room that this one answers.
+ */
 export const sendMessageInputSchema = z.object({
   roomId: roomIdSchema,
   text: messageTextSchema,
   clientMessageId: clientMessageIdSchema.optional(),
+  replyTo: messageIdSchema.optional(),
 });
+/** Input of `editMessage`: the author's new text for one of their messages. */
+export const editMessageInputSchema = z.object({ roomId: roomIdSchema, messageId: messageIdSchema, text: messageTextSchema });
+/** Input of `deleteMessage`. */
+export const deleteMessageInputSchema = z.object({ roomId: roomIdSchema, messageId: messageIdSchema });
+/** Input of `react`: `on` adds the caller's reaction, `false` takes it back; either twice changes nothing. */
+export const reactInputSchema = z.object({ roomId: roomIdSchema, messageId: messageIdSchema, emoji: emojiSchema, on: z.boolean() });
 /** Input of `leaveRoom` and `onPresence`. */
 export const roomInputSchema = z.object({ roomId: roomIdSchema });
 /**
@@ -268,8 +330,16 @@ export const searchInputSchema = z.object({
 
 /** A case-folded, validated room id. */
 export type RoomId = z.output<typeof roomIdSchema>;
-/** A message as stored and delivered. */
+/** A message as stored and delivered, in its current state. */
 export type ChatMessage = z.output<typeof chatMessageSchema>;
+/** A change to an earlier message, carrying its new state. */
+export type MessageUpdate = z.output<typeof messageUpdateSchema>;
+/** What a room's stream (`onMessage`) yields: a new message, or a change to one. */
+export type ChatEvent = ChatMessage | MessageUpdate;
+/** The message a reply answers. */
+export type ReplyQuote = z.output<typeof replyQuoteSchema>;
+/** One emoji on a message and who reacted with it. */
+export type Reaction = z.output<typeof reactionSchema>;
 /** `"user"`, `"system"` or `"gap"`. */
 export type MessageKind = z.output<typeof messageKindSchema>;
 /** A person present in a room. */

@@ -62,6 +62,13 @@ const codeOf: Record<ChatErrorReason, TRPCError["code"]> = {
   UNAVAILABLE: "SERVICE_UNAVAILABLE",
   // A `history` page asked for before an id the room does not hold: the input is wrong.
   UNKNOWN_MESSAGE: "BAD_REQUEST",
+  // An edit, deletion, reaction or reply names a message the room does not hold (or no longer can be changed).
+  MESSAGE_NOT_FOUND: "NOT_FOUND",
+  // Editing or deleting someone else's message, or a system line.
+  NOT_AUTHOR: "FORBIDDEN",
+  // A reaction to a system line or a deleted message.
+  NOT_REACTABLE: "BAD_REQUEST",
+  TOO_MANY_REACTIONS: "BAD_REQUEST",
 };
 
 /** `error` as the tRPC error a client gets: a domain refusal with its code, anything else as it is. */

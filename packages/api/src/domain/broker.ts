@@ -1,5 +1,6 @@
 import type { AccessStore } from "./access-store.js";
-import type { ChatMessage, HistoryPage, Member, MessageKind, PresenceEvent, RoomId, RoomSummary } from "../schema.js";
+import type { ChatEvent, ChatMessage, HistoryPage, Member, MessageKind, PresenceEvent, ReplyQuote, RoomId, RoomSummary } from "../schema.js";
+import type { ChangeRequest } from "./message-state.js";
 
 /** What a publisher supplies; the broker assigns `id`, `roomId` and `sentAt`. */
 export interface MessageDraft {
@@ -7,7 +8,17 @@ export interface MessageDraft {
   kind: Exclude<MessageKind, "gap">;
   username: string;
   text: string;
+  /** The identity that sent it, the only one that may edit or delete it; none for system lines. Never delivered. */
+  authorId?: string;
+  /**
+   * The message this one answers (`quoteOf`). Stored with empty text when that message is deleted
+   * before this one is stored: a quote never outlives the text it quotes.
+   */
+  replyTo?: ReplyQuote;
+  /** The members its text mentions (`mentionsIn`). */
+  mentions?: string[];
 }
+
 
 /**
  * Makes `publish` idempotent and lets the caller refuse a new message at the last moment. A broker
@@ -46,12 +57,27 @@ export interface ChatBroker {
    */
   publish(roomId: RoomId, draft: MessageDraft, options?: PublishOptions): Promise<ChatMessage>;
 
-  /** The room's last `limit` messages, oldest first. */
+  /**
+   * Applies a change to the message `messageId` of the room (`applyChange` decides what it does and
+   * who may make it) and returns the message's new state. When it changes something, the broker
+   * stores it and fans out a `MessageUpdate` with an id of its own after every event before it, so
+   * every reader sees changes in one order and resumes past them. When it changes nothing,
+   * nothing is stored or emitted, and the current state is returned. Rejects with a
+   * `MESSAGE_NOT_FOUND` `ChatError` when the room holds no such message, and with the refusal
+   * `applyChange` throws. A deletion empties the text everywhere the store keeps it: the message,
+   * earlier updates of it, quotes of it in replies, and the search index.
+   */
+  change(roomId: RoomId, messageId: string, request: ChangeRequest): Promise<ChatMessage>;
+
+  /** The message `messageId` of the room in its current state, or undefined when the room holds none. */
+  message(roomId: RoomId, messageId: string): Promise<ChatMessage | undefined>;
+
+  /** The room's last `limit` messages, oldest first, in their current state. */
   history(roomId: RoomId, limit: number): Promise<ChatMessage[]>;
 
   /**
    * The `limit` messages just before the message `before` (the newest when `null`), oldest first,
-   * and whether the room retains older ones: paging with `before` = the first id of the previous
+   * in their current state (updates are not messages: they are not counted or returned), and whether the room retains older ones: paging with `before` = the first id of the previous
    * page walks back to the first retained message with no gap and no duplicate. Rejects with an
    * `UNKNOWN_MESSAGE` `ChatError` when `before` is not a message the room retains.
    */
@@ -65,7 +91,8 @@ export interface ChatBroker {
   search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]>;
 
   /**
-   * Every retained message after `afterId`, then every new one as it is published: no gap between
+   * Every retained event (message or update) after `afterId`, then every new one as it is
+   * published or changed: no gap between
    * the two, no duplicate, in the same order for every reader. Ends when `signal` aborts or the
    * consumer returns. The replay is bounded: at most the newest `REPLAY_LIMIT` messages. When
    * `afterId` is null, undefined or empty, those (a fresh reader missed nothing it asked for).
@@ -76,7 +103,7 @@ export interface ChatBroker {
    * them without another notice. A stream whose start cannot be read in time (a Redis broker whose
    * Redis is away) fails: its reader is told with an `UNAVAILABLE` `ChatError`.
    */
-  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage>;
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent>;
 
   /**
    * Records that connection `holderId` is in the room as `username`. Returns true when that

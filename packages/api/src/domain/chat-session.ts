@@ -16,7 +16,9 @@ import type { ChatBroker } from "./broker.js";
 import type { Clock } from "./clock.js";
 import { ChatError, networkRateLimited, rateLimited } from "./errors.js";
 import { connectionIdentity, type Identity } from "./identity.js";
+import { mentionsIn } from "./mentions.js";
 import { messageBytes } from "./message-size.js";
+import { type MessageChange, messageNotFound, quoteOf } from "./message-state.js";
 import { type RateLimitOptions, TokenBucket } from "./rate-limit.js";
 import type { SystemLines } from "./system-lines.js";
 
@@ -187,9 +189,9 @@ export class ChatSession {
    * `clientMessageId` already stored by this name in the room within `CLIENT_MESSAGE_ID_TTL_MS`,
    * returns that message instead of storing another.
    */
-  async send(roomId: RoomId, text: string, clientMessageId?: string): Promise<ChatMessage> {
-    const username = this.rooms.get(roomId);
-    if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before sending to it.`);
+  async send(roomId: RoomId, text: string, clientMessageId?: string, replyTo?: string): Promise<ChatMessage> {
+    const username = this.nameIn(roomId, "sending to it");
+    const [quoted, mentions] = await Promise.all([replyTo === undefined ? undefined : this.replyTarget(roomId, replyTo), this.mentions(roomId, text)]);
     // The budget is checked by the broker, once it knows the message is new: a retry that gets
     // the stored original back costs no token, and two identical sends racing each other cost
     // one. Checking before `publish` would charge retries; refunding afterwards would refuse a
@@ -198,7 +200,33 @@ export class ChatSession {
       this.spend("sending", this.sendBudget, this.address?.send);
       if (this.deps.counts) this.deps.counts.messagesIn++;
     };
-    return this.deps.broker.publish(roomId, { kind: "user", username, text }, { clientMessageId, admit });
+    const draft = { kind: "user" as const, username, text, authorId: this.identity.id, replyTo: quoted && quoteOf(quoted), mentions };
+    return this.deps.broker.publish(roomId, draft, { clientMessageId, admit });
+  }
+
+  /** Replaces the text of one of this identity's messages in `roomId`; costs a send token. */
+  async edit(roomId: RoomId, messageId: string, text: string): Promise<ChatMessage> {
+    this.nameIn(roomId, "editing messages there");
+    this.spend("sending", this.sendBudget, this.address?.send);
+    return this.change(roomId, messageId, { type: "edit", text, mentions: await this.mentions(roomId, text) });
+  }
+
+  /** Deletes one of this identity's messages in `roomId`, text and all; costs a send token. */
+  async delete(roomId: RoomId, messageId: string): Promise<ChatMessage> {
+    this.nameIn(roomId, "deleting messages there");
+    this.spend("sending", this.sendBudget, this.address?.send);
+    return this.change(roomId, messageId, { type: "delete" });
+  }
+
+  /**
+   * Adds (`on`) or takes back this connection's `emoji` reaction to a message of `roomId`, under the
+   * name it joined with; doing either twice changes nothing. Costs a send token, so reactions are
+   * bounded like messages.
+   */
+  async react(roomId: RoomId, messageId: string, emoji: string, on: boolean): Promise<ChatMessage> {
+    const username = this.nameIn(roomId, "reacting there");
+    this.spend("sending", this.sendBudget, this.address?.send);
+    return this.change(roomId, messageId, { type: "react", emoji, username, on });
   }
 
   /**
@@ -207,8 +235,7 @@ export class ChatSession {
    * client racing its own throttle never sees an error.
    */
   async typing(roomId: RoomId): Promise<void> {
-    const username = this.rooms.get(roomId);
-    if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before typing in it.`);
+    const username = this.nameIn(roomId, "typing in it");
     this.spend("signalling typing", this.typingBudget, this.address?.typing);
     const now = this.deps.clock.now();
     const last = this.typingSentAt.get(roomId);
@@ -306,6 +333,32 @@ export class ChatSession {
     if (signal.aborted) release();
     else signal.addEventListener("abort", release, { once: true });
     return release;
+  }
+
+  /** The name this connection joined `roomId` with; refuses `doing` anything there before joining. */
+  private nameIn(roomId: RoomId, doing: string): string {
+    const username = this.rooms.get(roomId);
+    if (username === undefined) throw new ChatError("NOT_MEMBER", `Join ${roomId} before ${doing}.`);
+    return username;
+  }
+
+  /** Stores a change as this identity's. */
+  private change(roomId: RoomId, messageId: string, change: MessageChange): Promise<ChatMessage> {
+    return this.deps.broker.change(roomId, messageId, { change, actorId: this.identity.id });
+  }
+
+  /** The message a reply answers: one of the room's messages from a person, not deleted. */
+  private async replyTarget(roomId: RoomId, messageId: string): Promise<ChatMessage> {
+    const message = await this.deps.broker.message(roomId, messageId);
+    if (message?.kind !== "user" || message.deleted) throw messageNotFound(roomId, messageId);
+    return message;
+  }
+
+  /** The members of `roomId` that `text` calls by `@name`; asks for the members only when `text` holds an `@`. */
+  private async mentions(roomId: RoomId, text: string): Promise<string[]> {
+    if (!text.includes("@")) return [];
+    const members = await this.deps.broker.members(roomId);
+    return mentionsIn(text, members.map((member) => member.username));
   }
 
   /** Refuses a join of a new room past the room limit: checked first, so such a refusal costs no token. */

@@ -40,6 +40,11 @@ export class ClientIdWindow<T> {
     }
   }
 
+  /** Replaces every remembered value with `replace(value)`: how a deletion reaches the messages kept here. */
+  replaceAll(replace: (value: T) => T): void {
+    for (const entry of this.entries.values()) entry.value = replace(entry.value);
+  }
+
   private sweep(now: number): void {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt > now) break;

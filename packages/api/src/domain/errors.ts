@@ -12,7 +12,11 @@ export type ChatErrorReason =
   | "ROOM_LIMIT"
   | "SUBSCRIPTION_LIMIT"
   | "UNAVAILABLE"
-  | "UNKNOWN_MESSAGE";
+  | "UNKNOWN_MESSAGE"
+  | "MESSAGE_NOT_FOUND"
+  | "NOT_AUTHOR"
+  | "NOT_REACTABLE"
+  | "TOO_MANY_REACTIONS";
 
 /** A refusal a client can act on: the reason, a sentence for people, and when to retry. */
 export class ChatError extends Error {

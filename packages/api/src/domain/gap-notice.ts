@@ -3,6 +3,7 @@
  * off: shaped like a message so that clients that do not know it still show it as a line.
  */
 import type { ChatMessage, RoomId } from "../schema.js";
+import { newMessage } from "./message-state.js";
 
 /** What a gap notice says, in words a person reading the room understands. */
 export const GAP_NOTICE_TEXT = "Some earlier messages could not be delivered.";
@@ -14,5 +15,5 @@ export const GAP_NOTICE_TEXT = "Some earlier messages could not be delivered.";
  */
 export function gapNotice(roomId: RoomId, id: string, sentAt: Date): ChatMessage {
   // No author: the room itself says this; an empty name cannot be anybody's (names are 1+ chars).
-  return { id, roomId, kind: "gap", username: "", text: GAP_NOTICE_TEXT, sentAt };
+  return newMessage({ id, roomId, kind: "gap", username: "", text: GAP_NOTICE_TEXT, sentAt });
 }

@@ -88,6 +88,20 @@ export class HistoryRing<T> {
     return low === 0 && seq >= this.dropped ? 0 : undefined;
   }
 
+  /** The item at position `index` (0 is the oldest held), if held. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.count ? this.items[(this.start + index) % this.items.length] : undefined;
+  }
+
+  /** Puts `item` in place of the one at position `index`, keeping its seq; returns the one it replaced. */
+  replace(index: number, item: T): T | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    const at = (this.start + index) % this.items.length;
+    const replaced = this.items[at];
+    this.items[at] = item;
+    return replaced;
+  }
+
   /** The position of the item held under `seq`, or `undefined` when none is. */
   indexOf(seq: number): number | undefined {
     const low = this.lowerBound(seq);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ChatMessage, RoomId } from "../schema.js";
+import type { ChatEvent, ChatMessage, RoomId } from "../schema.js";
 import { describeBrokerContract } from "../testing/broker-contract.js";
+import { textOf } from "../testing/broker-harness.js";
 import { ManualClock } from "./clock.js";
 import { GAP_NOTICE_TEXT } from "./gap-notice.js";
 import { MemoryBroker, type MemoryBrokerOptions } from "./memory-broker.js";
@@ -44,13 +45,13 @@ describe("MemoryBroker", () => {
   };
 
   /** Reads exactly `count` messages of a stream. */
-  const read = async (stream: AsyncIterable<ChatMessage>, count: number): Promise<string[]> => {
+  const read = async (stream: AsyncIterable<ChatEvent>, count: number): Promise<string[]> => {
     const iterator = stream[Symbol.asyncIterator]();
     const texts: string[] = [];
     while (texts.length < count) {
       const result = await iterator.next();
       if (result.done === true) throw new Error(`The stream ended after ${texts.length} of ${count} messages.`);
-      texts.push(result.value.text);
+      texts.push(textOf(result.value));
     }
     return texts;
   };

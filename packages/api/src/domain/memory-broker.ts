@@ -1,11 +1,14 @@
 import { EventEmitter } from "node:events";
 import {
   CLIENT_MESSAGE_ID_TTL_MS,
+  type ChatEvent,
   type ChatMessage,
   type HistoryPage,
   type Member,
+  type MessageUpdate,
   type PresenceEvent,
   REPLAY_LIMIT,
+  type ReplyQuote,
   type RoomId,
   type RoomSummary,
 } from "../schema.js";
@@ -19,7 +22,8 @@ import { gapNotice } from "./gap-notice.js";
 import { HistoryRing } from "./history-ring.js";
 import { MemoryAccessStore } from "./memory-access-store.js";
 import { formatMessageId, newEpoch, parseMessageSeq } from "./message-id.js";
-import { messageBytes } from "./message-size.js";
+import { eventBytes } from "./message-size.js";
+import { applyChange, type ChangeRequest, messageNotFound, newMessage, withoutQuoteOf } from "./message-state.js";
 import { compareRooms } from "./room-directory.js";
 import { matchesTerms, searchTerms } from "./text-search.js";
 
@@ -53,7 +57,10 @@ type PresenceDelta = Exclude<PresenceEvent, { type: "snapshot" }>;
 class Room {
   /** Fans out `message` and `presence` events to this room's open streams. */
   readonly events = new EventEmitter();
-  readonly history: HistoryRing<ChatMessage>;
+  /** Messages in their current state and updates, in the order readers got them. */
+  readonly history: HistoryRing<ChatEvent>;
+  /** Message id → the identity that sent it, for the messages in `history` that have one. */
+  readonly authors = new Map<string, string>();
   /** username → ids of the connections holding it; insertion order is join order. */
   readonly holders = new Map<string, Set<string>>();
   /** (author, client message id) → the message it stored; evicted with the room, like its history. */
@@ -120,60 +127,87 @@ export class MemoryBroker implements ChatBroker {
     // identical publishes in flight at once store one message.
     const key = options.clientMessageId === undefined ? undefined : clientIdKey(draft.username, options.clientMessageId);
     const earlier = key === undefined ? undefined : this.rooms.get(roomId)?.clientIds.get(key, now);
-    if (earlier !== undefined) return earlier;
+    // The retried message as it is now, edits and deletion included, like history shows it.
+    if (earlier !== undefined) return this.held(this.rooms.get(roomId), earlier.id) ?? earlier;
     options.admit?.();
     const room = this.room(roomId);
     const seq = ++this.seq;
-    const message: ChatMessage = {
+    const message = newMessage({
       id: formatMessageId(this.epoch, seq),
       roomId,
       kind: draft.kind,
       username: draft.username,
       text: draft.text,
       sentAt: new Date(now),
-    };
+      replyTo: draft.replyTo === undefined ? null : this.quote(room, draft.replyTo),
+      mentions: draft.mentions,
+    });
     this.store(room, seq, message);
+    if (draft.authorId !== undefined) room.authors.set(message.id, draft.authorId);
     if (key !== undefined) room.clientIds.set(key, message, now);
     room.lastActivity = now;
     room.events.emit("message", message);
     return message;
   }
 
+  async change(roomId: RoomId, messageId: string, request: ChangeRequest): Promise<ChatMessage> {
+    const room = this.rooms.get(roomId);
+    const index = this.indexOf(room, messageId);
+    const current = index === undefined ? undefined : room?.history.at(index);
+    if (room === undefined || index === undefined || current === undefined || current.kind === "update") throw messageNotFound(roomId, messageId);
+    const now = this.clock.now();
+    // Reading, deciding and storing run without an await in between: two changes at once apply
+    // one after the other, each to the state the other left.
+    const changed = applyChange(current, room.authors.get(messageId), request, new Date(now));
+    if (changed === null) return current;
+    this.replaceAt(room, index, changed);
+    if (changed.deleted) this.scrub(room, changed);
+    const seq = ++this.seq;
+    const update: MessageUpdate = { kind: "update", id: formatMessageId(this.epoch, seq), roomId, target: messageId, message: changed, sentAt: new Date(now) };
+    this.store(room, seq, update);
+    room.lastActivity = now;
+    room.events.emit("message", update);
+    return changed;
+  }
+
+  async message(roomId: RoomId, messageId: string): Promise<ChatMessage | undefined> {
+    return this.held(this.rooms.get(roomId), messageId);
+  }
+
   async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
-    return this.rooms.get(roomId)?.history.last(limit) ?? [];
+    const history = this.rooms.get(roomId)?.history;
+    return history === undefined ? [] : messagesBefore(history, history.size, limit).messages;
   }
 
   async historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
-    const history = this.rooms.get(roomId)?.history;
-    let end = history?.size ?? 0;
+    const room = this.rooms.get(roomId);
+    let end = room?.history.size ?? 0;
     if (before !== null) {
-      const seq = parseMessageSeq(this.epoch, before);
-      const at = seq === null ? undefined : history?.indexOf(seq);
-      if (at === undefined) throw unknownMessage(roomId, before);
+      const at = this.indexOf(room, before);
+      if (at === undefined || room?.history.at(at)?.kind === "update") throw unknownMessage(roomId, before);
       end = at;
     }
-    const start = Math.max(0, end - limit);
-    return { messages: history?.range(start, end) ?? [], hasMore: start > 0 };
+    return room === undefined ? { messages: [], hasMore: false } : messagesBefore(room.history, end, limit);
   }
 
   async search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]> {
     const terms = searchTerms(query);
-    const held = this.rooms.get(roomId)?.history.last(this.historySize) ?? [];
+    const history = this.rooms.get(roomId)?.history;
     const found: ChatMessage[] = [];
-    for (let index = held.length - 1; index >= 0 && found.length < limit; index--) {
-      const message = held[index];
+    for (let index = (history?.size ?? 0) - 1; index >= 0 && found.length < limit; index--) {
+      const message = history?.at(index);
       if (message?.kind === "user" && matchesTerms(message.text, terms)) found.push(message);
     }
     return found;
   }
 
-  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent> {
     const room = this.room(roomId);
-    const queue = this.openStream<ChatMessage>(room, "message", signal);
-    for (const message of this.replay(room, afterId)) {
+    const queue = this.openStream<ChatEvent>(room, "message", signal);
+    for (const event of this.replay(room, afterId)) {
       this.replayed.messages++;
-      this.replayed.bytes += messageBytes(message);
-      queue.push(message);
+      this.replayed.bytes += eventBytes(event);
+      queue.push(event);
     }
     return queue;
   }
@@ -270,7 +304,7 @@ export class MemoryBroker implements ChatBroker {
    * What a reader resuming after `afterId` is owed before live messages (see `ChatBroker.messages`):
    * at most `replayLimit` of them, after a gap notice when it missed more or cannot be placed.
    */
-  private replay(room: Room, afterId: string | null | undefined): ChatMessage[] {
+  private replay(room: Room, afterId: string | null | undefined): ChatEvent[] {
     const { history } = room;
     // An absent id is a fresh reader; an empty one names no position either.
     if (afterId === null || afterId === undefined || afterId === "") return history.last(this.replayLimit);
@@ -281,14 +315,63 @@ export class MemoryBroker implements ChatBroker {
     return [gapNotice(room.id, position, new Date(this.clock.now())), ...history.last(this.replayLimit)];
   }
 
-  /** Appends a message to the room's history, keeping the byte count, and sheds history past the budget. */
-  private store(room: Room, seq: number, message: ChatMessage): void {
-    const bytes = messageBytes(message);
-    const dropped = room.history.push(seq, message);
-    const freed = dropped === undefined ? 0 : messageBytes(dropped);
-    room.bytes += bytes - freed;
-    this.historyBytes += bytes - freed;
+  /** Appends an event to the room's history, keeping the byte count, and sheds history past the budget. */
+  private store(room: Room, seq: number, event: ChatEvent): void {
+    const dropped = room.history.push(seq, event);
+    this.count(room, eventBytes(event) - (dropped === undefined ? 0 : this.forget(room, dropped)));
     if (this.historyBytes > this.historyMaxBytes) this.shed();
+  }
+
+  /** Lets go of what the room keeps beside an event that left its history; returns the event's bytes. */
+  private forget(room: Room, event: ChatEvent): number {
+    if (event.kind !== "update") room.authors.delete(event.id);
+    return eventBytes(event);
+  }
+
+  /** Adds `bytes` (negative: frees them) to the room's and the broker's count. */
+  private count(room: Room, bytes: number): void {
+    room.bytes += bytes;
+    this.historyBytes += bytes;
+  }
+
+  /** Puts `event` at `index` of the room's history in place of what was there. */
+  private replaceAt(room: Room, index: number, event: ChatEvent): void {
+    const replaced = room.history.replace(index, event);
+    this.count(room, eventBytes(event) - (replaced === undefined ? 0 : eventBytes(replaced)));
+  }
+
+  /**
+   * Empties every copy of a deleted message's text the room holds: its earlier updates, quotes
+   * of it in replies (and in their updates), and what its client id would return on a retry.
+   */
+  private scrub(room: Room, deleted: ChatMessage): void {
+    const scrubbed = (message: ChatMessage): ChatMessage => (message.id === deleted.id ? deleted : withoutQuoteOf(message, deleted.id));
+    for (let index = 0; index < room.history.size; index++) {
+      const event = room.history.at(index);
+      if (event === undefined) continue;
+      const message = event.kind === "update" ? event.message : event;
+      const clean = scrubbed(message);
+      if (clean !== message) this.replaceAt(room, index, event.kind === "update" ? { ...event, message: clean } : clean);
+    }
+    room.clientIds.replaceAll(scrubbed);
+  }
+
+  /** Where the event `id` sits in the room's history, if the room holds it. */
+  private indexOf(room: Room | undefined, id: string): number | undefined {
+    const seq = parseMessageSeq(this.epoch, id);
+    return seq === null ? undefined : room?.history.indexOf(seq);
+  }
+
+  /** The message `id` of the room in its current state, if the room holds it. */
+  private held(room: Room | undefined, id: string): ChatMessage | undefined {
+    const index = this.indexOf(room, id);
+    const event = index === undefined ? undefined : room?.history.at(index);
+    return event?.kind === "update" ? undefined : event;
+  }
+
+  /** `quote` as it may be stored now: emptied when the message it quotes was deleted meanwhile. */
+  private quote(room: Room, quote: ReplyQuote): ReplyQuote {
+    return this.held(room, quote.id)?.deleted === true ? { ...quote, text: "" } : quote;
   }
 
   /**
@@ -306,9 +389,7 @@ export class MemoryBroker implements ChatBroker {
     for (const room of byAge) {
       while (this.historyBytes > target && room.history.size > 0) {
         const oldest = room.history.shift();
-        const freed = oldest === undefined ? 0 : messageBytes(oldest);
-        room.bytes -= freed;
-        this.historyBytes -= freed;
+        if (oldest !== undefined) this.count(room, -this.forget(room, oldest));
       }
       if (this.historyBytes <= target) return;
     }
@@ -363,4 +444,21 @@ export class MemoryBroker implements ChatBroker {
 /** One key per author and id; JSON keeps the pair unambiguous whatever characters either holds. */
 function clientIdKey(username: string, clientMessageId: string): string {
   return JSON.stringify([username, clientMessageId]);
+}
+
+/**
+ * The `limit` messages (not updates) just before position `end` of `history`, oldest first, and
+ * whether it holds older ones. Updates are few beside messages, so the walk stays short.
+ */
+function messagesBefore(history: HistoryRing<ChatEvent>, end: number, limit: number): HistoryPage {
+  const messages: ChatMessage[] = [];
+  let index = end - 1;
+  for (; index >= 0 && messages.length < limit; index--) {
+    const event = history.at(index);
+    if (event !== undefined && event.kind !== "update") messages.push(event);
+  }
+  for (; index >= 0; index--) {
+    if (history.at(index)?.kind !== "update") return { messages: messages.reverse(), hasMore: true };
+  }
+  return { messages: messages.reverse(), hasMore: false };
 }

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { ChatBroker } from "../domain/broker.js";
 import { ManualClock } from "../domain/clock.js";
-import type { ChatMessage, RoomId } from "../schema.js";
+import type { ChatEvent, ChatMessage, RoomId } from "../schema.js";
 import { type BrokerHarness, draft, read, readUntilText, textsOf } from "./broker-harness.js";
 
 /** Takes the harness, not a factory, so all sections share one broker per test and one set of hooks. */
@@ -14,14 +14,14 @@ export function describeGapContract(harness: BrokerHarness): void {
   const { newRoom, newSignal, publishAll } = harness;
 
   /** What `broker` yields to a reader resuming after `afterId`, up to a message "end" published now. */
-  const resumeUntilEnd = async (broker: ChatBroker, roomId: RoomId, afterId: string | null | undefined): Promise<ChatMessage[]> => {
+  const resumeUntilEnd = async (broker: ChatBroker, roomId: RoomId, afterId: string | null | undefined): Promise<ChatEvent[]> => {
     const stream = broker.messages(roomId, afterId, newSignal().signal)[Symbol.asyncIterator]();
     await broker.publish(roomId, draft("alice", "end"));
     return readUntilText(stream, "end");
   };
 
   /** The gap notice at the head of `seen`, checked for the shape every notice has. */
-  const noticeOf = (seen: readonly ChatMessage[], roomId: RoomId): ChatMessage => {
+  const noticeOf = (seen: readonly ChatEvent[], roomId: RoomId): ChatEvent => {
     const [notice] = seen;
     expect(notice).toEqual({
       id: expect.any(String),
@@ -30,13 +30,18 @@ export function describeGapContract(harness: BrokerHarness): void {
       username: "",
       text: expect.stringMatching(/\S/),
       sentAt: expect.any(Date),
+      editedAt: null,
+      deleted: false,
+      replyTo: null,
+      mentions: [],
+      reactions: [],
     });
     if (notice === undefined) throw new Error("no notice");
     return notice;
   };
 
   /** How many gap notices `seen` holds: exactly one, or none, is what the sentences promise. */
-  const gapsIn = (seen: readonly ChatMessage[]): number => seen.filter((message) => message.kind === "gap").length;
+  const gapsIn = (seen: readonly ChatEvent[]): number => seen.filter((message) => message.kind === "gap").length;
 
   describe("gap notices", () => {
     it("yields one gap notice, then every retained message, for an id of another broker process", async () => {

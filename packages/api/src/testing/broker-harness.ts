@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach } from "vitest";
 import type { ChatBroker, MessageDraft } from "../domain/broker.js";
 import { ManualClock } from "../domain/clock.js";
-import type { ChatMessage, PresenceEvent, RoomId } from "../schema.js";
+import type { ChatEvent, ChatMessage, PresenceEvent, RoomId } from "../schema.js";
 
 /** Settings a few sentences need a broker made with. */
 export interface BrokerSettings {
@@ -35,7 +35,7 @@ export interface BrokerHarness {
   /** A signal that is aborted after the test at the latest. */
   readonly newSignal: () => AbortController;
   /** Opens a message stream and returns its iterator. */
-  readonly subscribe: (roomId: RoomId, afterId?: string | null) => AsyncIterator<ChatMessage>;
+  readonly subscribe: (roomId: RoomId, afterId?: string | null) => AsyncIterator<ChatEvent>;
   /** Opens a presence stream and returns its iterator. */
   readonly watchPresence: (roomId: RoomId) => AsyncIterator<PresenceEvent>;
   /** Publishes `texts` one after the other, as one sender would. */
@@ -62,22 +62,28 @@ export async function read<T>(iterator: AsyncIterator<T>, count: number): Promis
   return items;
 }
 
-/** Reads up to and including the first message whose text is `text`. */
-export async function readUntilText(iterator: AsyncIterator<ChatMessage>, text: string): Promise<ChatMessage[]> {
-  const items: ChatMessage[] = [];
+/** Reads up to and including the first message (not update) whose text is `text`. */
+export async function readUntilText<T extends ChatEvent>(iterator: AsyncIterator<T>, text: string): Promise<T[]> {
+  const items: T[] = [];
   for (;;) {
     const result = await iterator.next();
     if (result.done === true) throw new Error(`The stream ended before "${text}".`);
     items.push(result.value);
-    if (result.value.text === text) return items;
+    if (result.value.kind !== "update" && result.value.text === text) return items;
   }
 }
 
 /** Ids alone, because ids are what order, resumption and deduplication are judged by. */
-export const idsOf = (messages: readonly ChatMessage[]): string[] => messages.map((message) => message.id);
+export const idsOf = (events: readonly ChatEvent[]): string[] => events.map((event) => event.id);
+
+/** An event's text: a message's, or for an update, the changed message's new text. */
+export const textOf = (event: ChatEvent): string => (event.kind === "update" ? event.message.text : event.text);
 
 /** Texts alone, so an expected sequence reads as the words a test published. */
-export const textsOf = (messages: readonly ChatMessage[]): string[] => messages.map((message) => message.text);
+export const textsOf = (events: readonly ChatEvent[]): string[] => events.map(textOf);
+
+/** The messages among `events`, updates left out. */
+export const messagesOnly = (events: readonly ChatEvent[]): ChatMessage[] => events.filter((event) => event.kind !== "update");
 
 /** Sorted usernames, because the contract promises who is present, not in which order. */
 export const names = (members: readonly { username: string }[]): string[] => members.map((m) => m.username).sort();
@@ -129,7 +135,7 @@ export function useBrokerHarness(createBroker: BrokerFactory): BrokerHarness {
     },
     newRoom: (): RoomId => `c-${run}-${++rooms}`,
     newSignal,
-    subscribe: (roomId: RoomId, afterId: string | null | undefined = null): AsyncIterator<ChatMessage> =>
+    subscribe: (roomId: RoomId, afterId: string | null | undefined = null): AsyncIterator<ChatEvent> =>
       broker().messages(roomId, afterId, newSignal().signal)[Symbol.asyncIterator](),
     watchPresence: (roomId: RoomId): AsyncIterator<PresenceEvent> =>
       broker().presence(roomId, newSignal().signal)[Symbol.asyncIterator](),

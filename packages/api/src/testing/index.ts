@@ -4,5 +4,5 @@
  * same sentences as the in-memory one. Needs vitest, which the importing test run provides.
  */
 export { describeBrokerContract } from "./broker-contract.js";
-export { type BrokerFactory, type BrokerSettings, draft, read, readUntilText, textsOf } from "./broker-harness.js";
+export { type BrokerFactory, type BrokerSettings, draft, messagesOnly, read, readUntilText, textOf, textsOf } from "./broker-harness.js";
 export { type AccessStoreFactory, describeAccessContract, type OpenedAccessStore } from "./access-contract.js";
