@@ -5,6 +5,7 @@
  * The sentences live in the section files; the per-test setup lives in `broker-harness.ts`.
  */
 import { describe } from "vitest";
+import { describeChangesContract } from "./broker-contract-changes.js";
 import { describeClientIdContract } from "./broker-contract-client-ids.js";
 import { describeGapContract } from "./broker-contract-gaps.js";
 import { describeMessageContract } from "./broker-contract-messages.js";
@@ -21,5 +22,6 @@ export function describeBrokerContract(name: string, createBroker: BrokerFactory
     describeClientIdContract(harness);
     describePresenceContract(harness);
     describeReadingContract(harness);
+    describeChangesContract(harness);
   });
 }
