@@ -3,7 +3,7 @@
  * run. A change to the router that breaks what clients were promised fails the typecheck here.
  */
 import type { AppRouter as ServerAppRouter } from "@chat/api";
-import type { ChatMessage, JoinResult, PresenceEvent, RoomSummary } from "@chat/api/schema";
+import type { ChatEvent, ChatMessage, JoinResult, PresenceEvent, RoomSummary } from "@chat/api/schema";
 import { describe, expectTypeOf, it } from "vitest";
 import { type AppRouter, type ChatClient, createChatClient } from "./client.js";
 
@@ -24,10 +24,10 @@ describe("the typed chat client", () => {
     expectTypeOf<Resolved<typeof chat.trpc.sendMessage.mutate>["kind"]>().toEqualTypeOf<"user" | "system" | "gap">();
   });
 
-  it("types sendMessage's input as a room id, a text and an optional clientMessageId, with no author", () => {
+  it("types sendMessage's input as a room id, a text, an optional clientMessageId and replyTo, with no author", () => {
     expectTypeOf(chat.trpc.sendMessage.mutate)
       .parameter(0)
-      .toEqualTypeOf<{ roomId: string; text: string; clientMessageId?: string | undefined }>();
+      .toEqualTypeOf<{ roomId: string; text: string; clientMessageId?: string | undefined; replyTo?: string | undefined }>();
   });
 
   it("types joinRoom as taking a room id, a name and optionally privacy or an invite, and returning history and members", () => {
@@ -55,7 +55,13 @@ describe("the typed chat client", () => {
     expectTypeOf<RoomSummary>().toEqualTypeOf<{ roomId: string; members: number }>();
   });
 
-  it("types onMessage as a subscription of tracked ChatMessages that takes an optional lastEventId", () => {
+  it("types editMessage, deleteMessage and react as resolving to the message's new state, and react's emoji as a string", () => {
+    expectTypeOf(chat.trpc.editMessage.mutate).returns.resolves.toEqualTypeOf<ChatMessage>();
+    expectTypeOf(chat.trpc.deleteMessage.mutate).returns.resolves.toEqualTypeOf<ChatMessage>();
+    expectTypeOf(chat.trpc.react.mutate).parameter(0).toEqualTypeOf<{ roomId: string; messageId: string; emoji: string; on: boolean }>();
+  });
+
+  it("types onMessage as a subscription of tracked ChatEvents (messages and updates) that takes an optional lastEventId", () => {
     expectTypeOf(chat.trpc.onMessage.subscribe)
       .parameter(0)
       .toEqualTypeOf<{ roomId: string; lastEventId?: string | null | undefined }>();
@@ -63,14 +69,14 @@ describe("the typed chat client", () => {
       { roomId: "general", lastEventId: null },
       {
         onData(event) {
-          expectTypeOf(event).toEqualTypeOf<{ id: string; data: ChatMessage }>();
+          expectTypeOf(event).toEqualTypeOf<{ id: string; data: ChatEvent }>();
           expectTypeOf(event.data.sentAt).toEqualTypeOf<Date>();
         },
       },
     );
     // Without callbacks, the subscription is an async iterator of the same events.
     expectTypeOf(chat.trpc.onMessage.subscribe({ roomId: "general" })).toEqualTypeOf<
-      AsyncIterableIterator<{ id: string; data: ChatMessage }>
+      AsyncIterableIterator<{ id: string; data: ChatEvent }>
     >();
   });
 

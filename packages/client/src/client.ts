@@ -9,7 +9,18 @@ import superjson from "superjson";
 import { splittingLargeBatches } from "./split-batches.js";
 
 export type { AppRouter } from "@chat/api";
-export type { ChatMessage, JoinResult, Member, PresenceEvent, RoomListPage, RoomSummary } from "@chat/api/schema";
+export type {
+  ChatEvent,
+  ChatMessage,
+  JoinResult,
+  Member,
+  MessageUpdate,
+  PresenceEvent,
+  Reaction,
+  ReplyQuote,
+  RoomListPage,
+  RoomSummary,
+} from "@chat/api/schema";
 
 /** Where the client stands: `online` only once every joined room is joined again. */
 export type ConnectionStatus = "connecting" | "online" | "reconnecting" | "closed";
