@@ -11,7 +11,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import WebSocket from "ws";
 import { tempDataDir } from "../fixtures/data-dir.js";
 import { GENEROUS_LIMITS } from "../fixtures/generous-limits.js";
-import { collectMessages, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, messagesIn, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { type ServerProcess, startServerProcess } from "../fixtures/server-process.js";
 
 /** A port nothing listens on now, so a restarted server can take the same one and clients find it again. */
@@ -126,16 +126,16 @@ describe("the default store survives the process", { timeout: 90_000 }, () => {
     const reader = collectMessages(client(port), roomId);
     await reader.started;
     for (const text of ["one", "two"]) await writer.trpc.sendMessage.mutate({ roomId, text });
-    await waitFor(() => reader.events.some((event) => event.data.text === "two"), "the reader to see two");
+    await waitFor(() => texts(reader.events).includes("two"), "the reader to see two");
 
     await killed(before);
     await startServerProcess(env(dataDir, port));
     await writer.trpc.sendMessage.mutate({ roomId, text: "three" });
-    await waitFor(() => reader.events.some((event) => event.data.text === "three"), "the reader to see three after the restart");
+    await waitFor(() => texts(reader.events).includes("three"), "the reader to see three after the restart");
 
     const history = await wholeHistory(writer, roomId);
     await waitFor(() => reader.events.length >= history.length, "the reader to have seen all the history holds");
-    const seen = reader.events.map((event) => event.data);
+    const seen = messagesIn(reader.events);
     expect(seen.filter((message) => message.kind === "gap")).toEqual([]);
     expect(seen.filter((message) => message.kind === "user").map((message) => message.text)).toEqual(["one", "two", "three"]);
     expect(seen.map((message) => message.id)).toEqual(history.map((message) => message.id));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnNode } from "../fixtures/child-process.js";
-import { collectMessages, collectPresence, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, collectPresence, messagesIn, presentNames, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
 describe("the echo-bot example", () => {
@@ -23,7 +23,7 @@ describe("the echo-bot example", () => {
     await alice.trpc.sendMessage.mutate({ roomId, text: "pong" });
     await waitFor(() => texts(messages.events).includes("echo: pong"), "the echo of pong");
 
-    const echoes = messages.events.map((event) => event.data).filter((message) => message.username === "echo-bot");
+    const echoes = messagesIn(messages.events).filter((message) => message.username === "echo-bot");
     expect(echoes).toMatchObject([
       { kind: "system", text: "echo-bot joined" },
       { kind: "user", text: "echo: ping", roomId },

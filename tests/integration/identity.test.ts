@@ -5,37 +5,17 @@
  * person (two tabs of a browser).
  */
 import { newIdentitySecret } from "@chat/client";
-import { type RedisServer, redisServerPath, startRedisServer } from "@chat/redis-broker/testing";
+import { redisServerPath } from "@chat/redis-broker/testing";
 import { WireError } from "@chat/api/wire-kit";
 import { isTRPCClientError } from "@trpc/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collectMessages, collectPresence, texts, trpcError, uniqueName, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { tempDataDir } from "../fixtures/data-dir.js";
 import { openWireClient } from "../fixtures/raw-socket.js";
-import { startTestServer, type TestServer } from "../fixtures/test-server.js";
+import { useStoreModes } from "../fixtures/store-modes.js";
+import { startTestServer } from "../fixtures/test-server.js";
 
-/** How each store's servers are started. */
-interface StoreMode {
-  name: string;
-  start: () => Promise<TestServer>;
-}
-
-let redis: RedisServer | null = null;
-const prefix = `identity-${Date.now()}:`;
-
-/** A node on the shared Redis: every one started so shares names and rooms, as a cluster's nodes do. */
-async function startRedisNode(): Promise<TestServer> {
-  if (redis === null) throw new Error("Redis did not start.");
-  const app = await startTestServer({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix });
-  await waitFor(async () => (await fetch(`${app.url}/healthz`)).status === 200, "the broker to reach Redis");
-  return app;
-}
-
-const modes: StoreMode[] = [
-  { name: "memory", start: () => startTestServer({ STORE: "memory" }) },
-  { name: "SQLite", start: () => startTestServer() },
-];
-if (redisServerPath !== null) modes.push({ name: "Redis", start: startRedisNode });
+const { modes, startRedisNode } = useStoreModes("identity");
 
 /** The tRPC code and sentence of a subscription's refusal. */
 function refusalOf(errors: readonly unknown[]): [string | undefined, string] | null {
@@ -44,11 +24,6 @@ function refusalOf(errors: readonly unknown[]): [string | undefined, string] | n
   if (!isTRPCClientError(error)) throw error;
   return [(error.data as { code?: string } | undefined)?.code, error.message];
 }
-
-beforeAll(async () => {
-  if (redisServerPath !== null) redis = await startRedisServer();
-});
-afterAll(() => redis?.dispose());
 
 describe.each(modes)("identity with the $name store", ({ start }) => {
   it("refuses a name another person holds in every spelling, and lets the holder's second tab use it", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collectMessages, identityOf, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
+import { collectMessages, identityOf, messagesIn, texts, uniqueRoomId, waitFor } from "../fixtures/helpers.js";
 import { startTestServer } from "../fixtures/test-server.js";
 
 describe("joinRoom", () => {
@@ -149,7 +149,7 @@ describe("history and system messages", () => {
     await alice.trpc.leaveRoom.mutate({ roomId });
 
     await waitFor(() => texts(seen.events).includes("alice left"), "alice's leave message");
-    const system = seen.events.map((event) => event.data).filter((message) => message.username === "alice");
+    const system = messagesIn(seen.events).filter((message) => message.username === "alice");
     expect(system).toMatchObject([
       { kind: "system", username: "alice", text: "alice joined", roomId },
       { kind: "system", username: "alice", text: "alice left", roomId },

@@ -5,7 +5,7 @@
 import { redisServerPath } from "@chat/redis-broker/testing";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_TEST_TIMEOUT_MS, idsOf, sendRounds, startCluster, waitForIds } from "../fixtures/cluster.js";
-import { collectMessages, uniqueRoomId } from "../fixtures/helpers.js";
+import { collectMessages, messagesIn, uniqueRoomId } from "../fixtures/helpers.js";
 
 describe.skipIf(redisServerPath === null)("a restart of Redis and every node", { timeout: CLUSTER_TEST_TIMEOUT_MS }, () => {
   it("keeps the history, on both new nodes, and a reader resumes with its lastEventId, receiving each later message once", async () => {
@@ -51,7 +51,7 @@ describe.skipIf(redisServerPath === null)("a restart of Redis and every node", {
     const resumeIndex = idsOf(replay.events).indexOf(lastEventId) + 1;
     expect(resumeIndex).toBeGreaterThan(0);
     expect(resumed.events).toEqual(replay.events.slice(resumeIndex));
-    const userTexts = resumed.events.filter((event) => event.data.kind === "user").map((event) => event.data.text);
+    const userTexts = messagesIn(resumed.events).filter((message) => message.kind === "user").map((message) => message.text);
     expect(userTexts).toEqual([...unread, ...after].map((message) => message.text));
     expect(resumed.errors).toEqual([]);
 

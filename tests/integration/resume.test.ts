@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createFlakyNetwork } from "../fixtures/flaky-network.js";
 import {
   collectMessages,
+  messagesIn,
   collectPresence,
   presentNames,
   texts,
@@ -56,7 +57,7 @@ describe("resuming after a dropped connection", () => {
       const ids = stream.events.map((event) => event.id);
       expect(ids).toEqual(witnessed.events.map((event) => event.id));
       expect(new Set(ids).size).toBe(ids.length);
-      const userTexts = stream.events.filter((event) => event.data.kind === "user").map((event) => event.data.text);
+      const userTexts = messagesIn(stream.events).filter((message) => message.kind === "user").map((message) => message.text);
       expect(userTexts).toEqual([
         ...Array.from({ length: 5 }, (_, i) => `before ${i + 1}`),
         ...Array.from({ length: 20 }, (_, i) => `missed ${i + 1}`),

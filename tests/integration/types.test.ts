@@ -6,10 +6,12 @@
 import {
   type AppRouter,
   type ChatClient,
+  type ChatEvent,
   type ChatMessage,
   type ConnectionStatus,
   createChatClient,
   type JoinResult,
+  type MessageUpdate,
   type PresenceEvent,
   type RoomSummary,
 } from "@chat/client";
@@ -29,7 +31,13 @@ describe("the client's types across the package boundary", () => {
       username: string;
       text: string;
       sentAt: Date;
+      editedAt: Date | null;
+      deleted: boolean;
+      replyTo: { id: string; username: string; text: string } | null;
+      mentions: string[];
+      reactions: { emoji: string; usernames: string[] }[];
     }>();
+    expectTypeOf<MessageUpdate>().toEqualTypeOf<{ kind: "update"; id: string; roomId: string; target: string; message: ChatMessage; sentAt: Date }>();
   });
 
   it("types every procedure's input and output", () => {
@@ -48,6 +56,7 @@ describe("the client's types across the package boundary", () => {
       roomId: string;
       text: string;
       clientMessageId?: string | undefined;
+      replyTo?: string | undefined;
     }>();
     expectTypeOf<Awaited<ReturnType<Trpc["leaveRoom"]["mutate"]>>>().toEqualTypeOf<{ roomId: string }>();
     expectTypeOf<Awaited<ReturnType<Trpc["listRooms"]["query"]>>>().toEqualTypeOf<{ rooms: RoomSummary[]; nextCursor: string | null }>();
@@ -90,7 +99,7 @@ export function subscriptionUses(client: ChatClient): void {
     {
       onData: (event) => {
         expectTypeOf(event.id).toEqualTypeOf<string>();
-        expectTypeOf(event.data).toEqualTypeOf<ChatMessage>();
+        expectTypeOf(event.data).toEqualTypeOf<ChatEvent>();
       },
       onError: (error) => expectTypeOf(error.data?.code).toEqualTypeOf<ErrorCode | undefined>(),
     },
