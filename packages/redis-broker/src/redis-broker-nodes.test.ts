@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ChatError, type MessageDraft } from "@chat/api";
-import type { ChatMessage, PresenceEvent } from "@chat/api/schema";
+import type { ChatEvent, PresenceEvent } from "@chat/api/schema";
 import { read, readUntilText, textsOf } from "@chat/api/testing";
 import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
@@ -53,7 +53,7 @@ describe.skipIf(redisServerPath === null)("RedisBroker nodes on one Redis", { ti
     controllers.push(controller);
     return controller.signal;
   };
-  const subscribe = (broker: RedisBroker, roomId: string, afterId: string | null = null): AsyncIterator<ChatMessage> =>
+  const subscribe = (broker: RedisBroker, roomId: string, afterId: string | null = null): AsyncIterator<ChatEvent> =>
     broker.messages(roomId, afterId, signal())[Symbol.asyncIterator]();
   const watch = (broker: RedisBroker, roomId: string): AsyncIterator<PresenceEvent> => broker.presence(roomId, signal())[Symbol.asyncIterator]();
 

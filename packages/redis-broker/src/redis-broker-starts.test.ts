@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { messageBytes } from "@chat/api";
-import type { ChatMessage } from "@chat/api/schema";
-import { draft, read } from "@chat/api/testing";
+import type { ChatEvent, ChatMessage } from "@chat/api/schema";
+import { draft, read, textsOf } from "@chat/api/testing";
 import { type RedisServer, redisServerPath, startRedisServer } from "./testing/redis-server.js";
 import { RedisBroker } from "./redis-broker.js";
 import type { RedisBrokerOptions } from "./redis-broker-options.js";
@@ -42,7 +42,7 @@ describe.skipIf(redisServerPath === null)("RedisBroker stream starts", { timeout
     return broker;
   };
   const newRoom = (): string => `s-${++rooms}`;
-  const subscribe = (broker: RedisBroker, roomId: string, afterId: string | null = null): AsyncIterator<ChatMessage> => {
+  const subscribe = (broker: RedisBroker, roomId: string, afterId: string | null = null): AsyncIterator<ChatEvent> => {
     const controller = new AbortController();
     controllers.push(controller);
     return broker.messages(roomId, afterId, controller.signal)[Symbol.asyncIterator]();
@@ -109,7 +109,7 @@ describe.skipIf(redisServerPath === null)("RedisBroker stream starts", { timeout
     // Published in the same turn: the start was asked for first, so these are live, not replay.
     const live = await Promise.all(["1", "2", "3"].map((text) => broker.publish(roomId, draft("bob", text))));
     const seen = await read(stream, 5);
-    expect(seen.map((message) => message.text)).toEqual(["old", "old", "1", "2", "3"]);
+    expect(textsOf(seen)).toEqual(["old", "old", "1", "2", "3"]);
     expect(seen.slice(2)).toEqual(live);
   });
 

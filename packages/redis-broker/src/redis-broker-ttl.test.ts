@@ -56,9 +56,11 @@ describe.skipIf(redisServerPath === null)("RedisBroker room expiry", { timeout: 
   it("gives every key a room leaves behind a TTL, and keeps none for names that left", async () => {
     const chat = await newBroker();
     await chat.addMember("visited", "alice", "conn-1");
-    await chat.publish("visited", draft("alice", "hello"));
+    const hello = await chat.publish("visited", draft("alice", "hello"));
+    // A reaction makes the room's states hash, which must expire with the stream.
+    await chat.change("visited", hello.id, { change: { type: "react", emoji: "👍", username: "alice", on: true }, actorId: "alice-id" });
     await chat.removeMember("visited", "alice", "conn-1");
-    const left = roomKeys("visited");
+    const left = [...roomKeys("visited"), keys.states("visited")];
     expect((await allKeys()).filter((key) => key.includes("visited"))).toEqual([...left].sort());
     for (const key of left) {
       const ttl = await inspector.pttl(key);

@@ -5,15 +5,41 @@
  * read and fans out locally (`RoomStreams`, `RoomFeed`). Memberships are held under a lease per
  * node (`NodeLease`), so those of a node that dies without saying goodbye are swept by the others,
  * and the names its connections hold until release (`RedisAccessStore`) lapse with its lease.
+ * An edit, deletion or reaction is decided here by `applyChange` and written by a compare-and-set
+ * script, retried when another node changed the same message in between.
  * The design, its guarantees and its limits are in docs/scaling.md.
  */
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis, type RedisOptions } from "ioredis";
-import { type AccessStore, type BrokerHealth, type BrokerStats, type ChatBroker, type Clock, compareRooms, type MessageDraft, type PublishOptions, systemClock } from "@chat/api";
-import { type ChatMessage, CLIENT_MESSAGE_ID_TTL_MS, type HistoryPage, type Member, type PresenceEvent, REPLAY_LIMIT, type RoomId, type RoomSummary } from "@chat/api/schema";
+import {
+  type AccessStore,
+  applyChange,
+  type BrokerHealth,
+  type BrokerStats,
+  type ChangeRequest,
+  type ChatBroker,
+  ChatError,
+  type Clock,
+  compareRooms,
+  type MessageDraft,
+  messageNotFound,
+  type PublishOptions,
+  systemClock,
+} from "@chat/api";
+import {
+  type ChatEvent,
+  type ChatMessage,
+  CLIENT_MESSAGE_ID_TTL_MS,
+  type HistoryPage,
+  type Member,
+  type PresenceEvent,
+  REPLAY_LIMIT,
+  type RoomId,
+  type RoomSummary,
+} from "@chat/api/schema";
 import { CommandHealth } from "./command-health.js";
-import { decodeIdAndBody, decodeMessage, encodeBody } from "./message-codec.js";
+import { decodeIdAndBody, decodeMessage, encodeBody, encodeState } from "./message-codec.js";
 import { NodeLease } from "./node-lease.js";
 import { RedisAccessStore } from "./redis-access-store.js";
 import type { BrokerLogger, RedisBrokerOptions } from "./redis-broker-options.js";
@@ -37,6 +63,16 @@ const COMMAND_TIMEOUT_MS = 2000;
  * of a big room, is what kept a struggling Redis busy in issue 12's attack A″).
  */
 const START_DEADLINE_MS = 2 * COMMAND_TIMEOUT_MS + 1000;
+/**
+ * How many times a change reads the message and tries its compare-and-set before it gives up.
+ * Changes of one message on one node take turns, so a change only loses to another node's: with a
+ * handful of nodes reacting to one message at the same moment, a few tries are enough.
+ */
+const CHANGE_ATTEMPTS = 20;
+/** The most a change waits, at random, before trying again after losing to another node's, so the losers do not collide again in step. */
+const CHANGE_BACKOFF_MS = 10;
+/** How long a client is told to wait when a change lost every try to other nodes' changes of the same message. */
+const CHANGE_RETRY_MS = 200;
 /** How long a room's keys outlive its last activity by default: 30 days, as `ROOM_TTL_DAYS`. */
 const DEFAULT_ROOM_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -62,6 +98,8 @@ export class RedisBroker implements ChatBroker {
   private readonly streams: RoomStreams;
   /** Publishes in flight by client id key, so two on this node wait for one another instead of polling. */
   private readonly publishing = new Map<string, Promise<ChatMessage>>();
+  /** The last change queued per message (room and id), so changes of one message on this node take turns instead of conflicting. */
+  private readonly changing = new Map<string, Promise<unknown>>();
   private closed = false;
 
   constructor(options: RedisBrokerOptions) {
@@ -139,6 +177,31 @@ export class RedisBroker implements ChatBroker {
     }
   }
 
+  /**
+   * Reads the message, applies the change in this process (`applyChange`: the rules live there,
+   * never in Lua), then writes it with a compare-and-set (`chatChange`) that succeeds only if the
+   * message's state is still the one read. Losing to another node's change means reading again and
+   * applying to the state it left, so both take effect; see `CHANGE_ATTEMPTS`.
+   */
+  change(roomId: RoomId, messageId: string, request: ChangeRequest): Promise<ChatMessage> {
+    const key = JSON.stringify([roomId, messageId]);
+    const previous = this.changing.get(key) ?? Promise.resolve();
+    const turn = previous.then(
+      () => this.changeNow(roomId, messageId, request),
+      () => this.changeNow(roomId, messageId, request),
+    );
+    this.changing.set(key, turn);
+    const forget = (): void => {
+      if (this.changing.get(key) === turn) this.changing.delete(key);
+    };
+    turn.then(forget, forget);
+    return turn;
+  }
+
+  async message(roomId: RoomId, messageId: string): Promise<ChatMessage | undefined> {
+    return (await this.reads.held(roomId, messageId))?.message;
+  }
+
   history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
     return this.reads.history(roomId, limit);
   }
@@ -151,7 +214,7 @@ export class RedisBroker implements ChatBroker {
     return this.reads.search(roomId, query, limit);
   }
 
-  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent> {
     return this.streams.messages(roomId, afterId, signal);
   }
 
@@ -223,7 +286,7 @@ export class RedisBroker implements ChatBroker {
     const deadline = Date.now() + CLAIM_TTL_MS;
     for (;;) {
       const [state, stored] = await this.call(() => this.commands.chatClaim(this.prefix, key, this.clock.now(), token, CLAIM_TTL_MS));
-      if (state === "done") return decodeIdAndBody(roomId, stored);
+      if (state === "done") return this.retried(roomId, decodeIdAndBody(roomId, stored));
       if (state === "claimed") break;
       // Another node is storing this very message: its answer is ours.
       if (Date.now() > deadline) throw storeUnavailable(new Error("another claim on the client message id did not resolve"));
@@ -238,15 +301,71 @@ export class RedisBroker implements ChatBroker {
     return this.store(roomId, draft, key);
   }
 
-  /** Stores and announces one message; with `clientIdKey`, records it there for retries. */
+  /**
+   * A retry's answer: the message as it is now, edits and deletion included, like history shows
+   * it; as recorded under its client id only once the room no longer retains it.
+   */
+  private async retried(roomId: RoomId, recorded: ChatMessage): Promise<ChatMessage> {
+    return (await this.reads.held(roomId, recorded.id))?.message ?? recorded;
+  }
+
+  /**
+   * Stores and announces one message; with `clientIdKey`, records it there for retries. A reply
+   * goes with a second body whose quote is empty, which the script stores instead when the quoted
+   * message is deleted by then: deciding there costs no round trip.
+   */
   private async store(roomId: RoomId, draft: MessageDraft, clientIdKey: string | null): Promise<ChatMessage> {
     const sentAt = this.clock.now();
     const body = encodeBody(draft, sentAt);
+    const { replyTo } = draft;
+    const unquoted = replyTo === undefined ? "" : encodeBody({ ...draft, replyTo: { ...replyTo, text: "" } }, sentAt);
     const expiresAt = clientIdKey === null ? 0 : sentAt + CLIENT_MESSAGE_ID_TTL_MS;
-    const id = await this.call(() =>
-      this.commands.chatStore(this.prefix, roomId, this.historySize, body, clientIdKey ?? "", CLIENT_MESSAGE_ID_TTL_MS, expiresAt, this.roomTtlMs),
+    const [id, quoteEmptied] = await this.call(() =>
+      this.commands.chatStore(
+        this.prefix,
+        roomId,
+        this.historySize,
+        body,
+        clientIdKey ?? "",
+        CLIENT_MESSAGE_ID_TTL_MS,
+        expiresAt,
+        this.roomTtlMs,
+        replyTo?.id ?? "",
+        unquoted,
+        draft.authorId ?? "",
+      ),
     );
-    return decodeMessage(roomId, id, body);
+    return decodeMessage(roomId, id, quoteEmptied === 1 ? unquoted : body);
+  }
+
+  /** One change, once the changes of the same message queued on this node before it are done. */
+  private async changeNow(roomId: RoomId, messageId: string, request: ChangeRequest): Promise<ChatMessage> {
+    for (let attempt = 0; attempt < CHANGE_ATTEMPTS; attempt++) {
+      const held = await this.reads.held(roomId, messageId);
+      if (held === undefined) throw messageNotFound(roomId, messageId);
+      const at = this.clock.now();
+      const changed = applyChange(held.message, held.authorId, request, new Date(at));
+      if (changed === null) return held.message;
+      const [outcome] = await this.call(() =>
+        this.commands.chatChange(
+          this.prefix,
+          roomId,
+          this.historySize,
+          messageId,
+          held.version,
+          changed.deleted ? "d" : "c",
+          encodeState(changed),
+          changed.replyTo?.id ?? "",
+          at,
+          this.roomTtlMs,
+        ),
+      );
+      if (outcome === "ok") return changed;
+      if (outcome === "gone") throw messageNotFound(roomId, messageId);
+      // Another node changed the message since it was read: read it again and apply to that.
+      await sleep(Math.random() * CHANGE_BACKOFF_MS);
+    }
+    throw new ChatError("UNAVAILABLE", "Many people are changing that message at once; please try again in a moment.", CHANGE_RETRY_MS);
   }
 
   /**

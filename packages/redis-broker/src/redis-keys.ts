@@ -12,6 +12,7 @@ export const KEY_PARTS = {
   nodes: "nodes",
   rooms: "rooms",
   stream: "stream:",
+  states: "state:",
   clientId: "cid:",
   names: "names:",
   presenceVersion: "pver:",
@@ -49,6 +50,15 @@ export class RedisKeys {
   /** The room's history: one Redis Stream, trimmed to about the history size. */
   stream(roomId: RoomId): string {
     return `${this.prefix}${KEY_PARTS.stream}${roomId}`;
+  }
+
+  /**
+   * The current state of each of the room's messages that was changed (edited, deleted, reacted
+   * to), by message id: what every read shows in place of the stream entry, which cannot be
+   * rewritten. Expires with the stream, and the states of messages trimmed from it are swept.
+   */
+  states(roomId: RoomId): string {
+    return `${this.prefix}${KEY_PARTS.states}${roomId}`;
   }
 
   /** A sender's claim on a client message id in a room. JSON keeps author and id apart whatever they hold. */

@@ -7,6 +7,7 @@
  * not Redis Cluster: see docs/scaling.md.)
  */
 import type { Redis } from "ioredis";
+import type { EntryOverlay, StreamEntry } from "./message-codec.js";
 import { ACCESS_SCRIPTS, type AccessScripts } from "./redis-access-scripts.js";
 import { KEY_PARTS } from "./redis-keys.js";
 
@@ -15,6 +16,12 @@ import { KEY_PARTS } from "./redis-keys.js";
  * one that falls further behind than this reads a fresh snapshot instead.
  */
 const PRESENCE_LOG_SIZE = 128;
+
+/**
+ * How many states of messages trimmed from the stream a room's states hash may hold before a
+ * change sweeps them: sweeping reads the whole hash, so it runs once per this many changes at most.
+ */
+const STATES_SLACK = 100;
 
 /** Key builders, the clock, and the presence steps shared by the scripts. */
 const PRELUDE = `
@@ -46,6 +53,7 @@ end
 -- while someone is in the room.)
 local function touch(room, ttl)
   redis.call('PEXPIRE', key('${KEY_PARTS.stream}', room), ttl)
+  redis.call('PEXPIRE', key('${KEY_PARTS.states}', room), ttl)
   redis.call('PEXPIRE', key('${KEY_PARTS.presenceVersion}', room), ttl)
   redis.call('PEXPIRE', key('${KEY_PARTS.presenceLog}', room), ttl)
 end
@@ -63,12 +71,56 @@ local function leave(room, username, ttl)
   touch(room, ttl)
   return gone
 end
+-- Only the newest size entries of a stream are retained: MAXLEN ~ trims whole stream nodes, so
+-- the stream may hold up to a node (about 100 entries) more, which no read may serve. The id of
+-- the oldest retained entry, or '-' when the stream holds no more than that; it reads those extra
+-- entries, or the retained ones when they are fewer (a history size lowered since), never the
+-- whole stream.
+local function oldest_retained(stream, size)
+  local excess = redis.call('XLEN', stream) - size
+  if excess <= 0 then return '-' end
+  local ends = excess < size and redis.call('XRANGE', stream, '-', '+', 'COUNT', excess + 1)
+    or redis.call('XREVRANGE', stream, '+', '-', 'COUNT', size)
+  return ends[#ends][1]
+end
+-- The entry of message id (not an update's) when the stream retains it, else nil.
+local function retained_message(stream, size, id)
+  local at = redis.call('XREVRANGE', stream, id, oldest_retained(stream, size), 'COUNT', 1)
+  if #at == 0 or at[1][1] ~= id or at[1][2][1] == 't' then return nil end
+  return at[1]
+end
+-- What the room's states hash says of entries just read, in the same step, so both agree: per
+-- entry, the current state of the message it holds (of an update's target only once that is
+-- deleted, so no earlier text of it is shown) or false, and 1 when the message it quotes is
+-- deleted. Nil when the room never had a message changed, which costs plain rooms one EXISTS.
+local function overlay(room, entries)
+  local states = key('${KEY_PARTS.states}', room)
+  if redis.call('EXISTS', states) == 0 then return nil end
+  local current, gone = {}, {}
+  for i, entry in ipairs(entries) do
+    local fields = entry[2]
+    local update = fields[1] == 't'
+    local state = redis.call('HGET', states, update and fields[2] or entry[1])
+    current[i] = state and (not update or string.sub(state, 1, 1) == 'd') and state or false
+    gone[i] = 0
+    for j = 1, #fields, 2 do
+      if fields[j] == 'r' then
+        local quoted = redis.call('HGET', states, fields[j + 1])
+        if quoted and string.sub(quoted, 1, 1) == 'd' then gone[i] = 1 end
+      end
+    end
+  end
+  return {current, gone}
+end
 `;
 
 /**
  * The scripts, by the method name each gets on the client. Replies: `chatEpoch` the epoch;
- * `chatStore` the new id; `chatWindow` `[epoch, oldest id if trimmed, entries]`; `chatPage` entries, or nil
- * for an unknown `before`; `chatClaim` `[state, rest]` with state `claimed`, `pending` or `done`
+ * `chatStore` `[new id, 1 when the quote was emptied]`; `chatChange` see there; `chatMessage`
+ * `[entry, overlay]` or nil; `chatWindow` `[epoch, oldest id if trimmed, entries, overlay]`;
+ * `chatPage` `[entries, overlay]`, or nil for an unknown `before`; `chatRange` `[entries, overlay]`
+ * (overlay: see `EntryOverlay`, absent when the room has no changed message); `chatClaim`
+ * `[state, rest]` with state `claimed`, `pending` or `done`
  * (then rest is `<id>\n<body>`); `chatJoin`, `chatLeave` 1 when the name arrived or left; `chatTouch` 0;
  * `chatRenew` 1 when the node had no lease (it was swept); `chatSweep` how many dead nodes it swept.
  */
@@ -76,17 +128,78 @@ const SCRIPTS = {
   /** ARGV: prefix. */
   chatEpoch: `return epoch()`,
 
-  /** ARGV: prefix, room, history size, body, client id key or '', its TTL (ms), its expiry (broker clock), room TTL (ms). */
+  /**
+   * ARGV: prefix, room, history size, body, client id key or '', its TTL (ms), its expiry (broker
+   * clock), room TTL (ms), quoted id or '', the body with the quote's text emptied or '', author
+   * id or ''. A reply to a message deleted by now is stored with the second body, so a quote
+   * never outlives the text it quotes; a plain message costs two comparisons more than before.
+   */
   chatStore: `
 local room = ARGV[2]
+local body, fields = ARGV[4], nil
+if ARGV[9] ~= '' then
+  local quoted = redis.call('HGET', key('${KEY_PARTS.states}', room), ARGV[9])
+  if quoted and string.sub(quoted, 1, 1) == 'd' then body = ARGV[10] end
+  fields = {'m', body, 'r', ARGV[9]}
+end
+if ARGV[11] ~= '' then
+  fields = fields or {'m', body}
+  fields[#fields + 1] = 'a'
+  fields[#fields + 1] = ARGV[11]
+end
 local id = epoch() .. '-' .. redis.call('INCR', key('${KEY_PARTS.seq}'))
-redis.call('XADD', key('${KEY_PARTS.stream}', room), 'MAXLEN', '~', ARGV[3], id, 'm', ARGV[4])
+if fields then
+  redis.call('XADD', key('${KEY_PARTS.stream}', room), 'MAXLEN', '~', ARGV[3], id, unpack(fields))
+else
+  redis.call('XADD', key('${KEY_PARTS.stream}', room), 'MAXLEN', '~', ARGV[3], id, 'm', body)
+end
 touch(room, ARGV[8])
 if ARGV[5] ~= '' then
-  redis.call('SET', ARGV[5], 'd\\n' .. ARGV[7] .. '\\n' .. id .. '\\n' .. ARGV[4], 'PX', ARGV[6])
+  redis.call('SET', ARGV[5], 'd\\n' .. ARGV[7] .. '\\n' .. id .. '\\n' .. body, 'PX', ARGV[6])
 end
-redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'm' .. id .. '\\n' .. ARGV[4])
-return id`,
+redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'm' .. id .. '\\n' .. body)
+return {id, body == ARGV[4] and 0 or 1}`,
+
+  /**
+   * ARGV: prefix, room, history size, message id, the version read ('' for none), 'c' or 'd'
+   * (deleted), the new state's body, the id it quotes or '', when (broker clock, ms), room TTL
+   * (ms). The compare-and-set of a change: when the message's state is still the one read and the
+   * message still retained, appends the update to the stream, makes its state current and
+   * announces it, in one step, so two nodes changing one message at once both take effect, one
+   * after the other (the second is told 'conflict', reads again and retries). Replies
+   * {'ok', update id}, {'conflict'} or {'gone'}.
+   */
+  chatChange: `
+local room, target = ARGV[2], ARGV[4]
+local stream, states = key('${KEY_PARTS.stream}', room), key('${KEY_PARTS.states}', room)
+local state = redis.call('HGET', states, target)
+if (state and string.match(state, '^[^\\n]*') or '') ~= ARGV[5] then return {'conflict'} end
+if not retained_message(stream, tonumber(ARGV[3]), target) then return {'gone'} end
+local id = epoch() .. '-' .. redis.call('INCR', key('${KEY_PARTS.seq}'))
+local fields = {'t', target, 's', ARGV[9], 'm', ARGV[7]}
+if ARGV[8] ~= '' then fields[7] = 'r'; fields[8] = ARGV[8] end
+redis.call('XADD', stream, 'MAXLEN', '~', ARGV[3], id, unpack(fields))
+redis.call('HSET', states, target, ARGV[6] .. id .. '\\n' .. ARGV[7])
+-- Trimming leaves the states of the messages it dropped behind; once they are more than the
+-- slack (live states are at most one per entry), they go.
+if redis.call('HLEN', states) > redis.call('XLEN', stream) + ${STATES_SLACK} then
+  local first = tonumber(string.match(redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1][1], '%d+$'))
+  for _, message in ipairs(redis.call('HKEYS', states)) do
+    if tonumber(string.match(message, '%d+$')) < first then redis.call('HDEL', states, message) end
+  end
+end
+touch(room, ARGV[10])
+redis.call('PUBLISH', key('${KEY_PARTS.channel}', room), 'u' .. id .. '\\n' .. target .. '\\n' .. ARGV[9] .. '\\n' .. ARGV[7])
+return {'ok', id}`,
+
+  /**
+   * ARGV: prefix, room, history size, message id: the message's entry and what the states hash
+   * says of it (see overlay), or nil when the room retains no such message.
+   */
+  chatMessage: `
+local entry = retained_message(key('${KEY_PARTS.stream}', ARGV[2]), tonumber(ARGV[3]), ARGV[4])
+if not entry then return false end
+return {entry, overlay(ARGV[2], {entry})}`,
 
   /**
    * ARGV: prefix, client id key, now (broker clock), token, pending TTL (ms). Expiry is judged by
@@ -108,8 +221,9 @@ return {'claimed', ''}`,
   /**
    * ARGV: prefix, room, count: the epoch; the newest `count` entries, newest first; and, when
    * those are all the stream holds, the id of its oldest entry if older ones were trimmed (or
-   * deleted) away, else '0-0'; read in one step so they agree. Never more than `count` entries:
-   * a start reads what it may replay, not the room's whole history.
+   * deleted) away, else '0-0'; and what the states hash says of the entries; read in one step so
+   * they agree. Never more than `count` entries: a start reads what it may replay, not the room's
+   * whole history.
    */
   chatWindow: `
 local stream = key('${KEY_PARTS.stream}', ARGV[2])
@@ -123,33 +237,47 @@ if #entries < count and redis.call('EXISTS', stream) == 1 then
   for i = 1, #info, 2 do fields[info[i]] = info[i + 1] end
   if tonumber(fields['entries-added']) > tonumber(fields['length']) then trimmed = fields['recorded-first-entry-id'] end
 end
-return {epoch(), trimmed, entries}`,
+return {epoch(), trimmed, entries, overlay(ARGV[2], entries)}`,
 
   /**
-   * ARGV: prefix, room, history size, before ('' for the newest), count: the `count` entries just
-   * before the entry `before`, newest first, or nil when `before` is not retained. Only the newest
-   * `history size` entries are: `MAXLEN ~` trims whole stream nodes, so the stream may hold up to
-   * a node (about 100 entries) more, which `history` never serves and a page must not either.
-   * To find the oldest retained one it reads those extra entries, or the retained ones when they
-   * are fewer (a history size lowered since), never the whole stream; one step, so all agree.
+   * ARGV: prefix, room, history size, before ('' for the newest), count: the `count` messages
+   * just before the message `before` among the retained entries (see oldest_retained), newest
+   * first, updates skipped, and what the states hash says of them; or nil when `before` is not a
+   * retained message. Reads a chunk at a time, so a page among many updates reads on past them
+   * but never past the oldest retained entry; one step, so all agree.
    */
   chatPage: `
-local stream = key('${KEY_PARTS.stream}', ARGV[2])
-local size, before = tonumber(ARGV[3]), ARGV[4]
-local oldest = '-'
-local excess = redis.call('XLEN', stream) - size
-if excess > 0 then
-  local ends = excess < size and redis.call('XRANGE', stream, '-', '+', 'COUNT', excess + 1)
-    or redis.call('XREVRANGE', stream, '+', '-', 'COUNT', size)
-  oldest = ends[#ends][1]
-end
+local room = ARGV[2]
+local stream = key('${KEY_PARTS.stream}', room)
+local size, before, count = tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local oldest = oldest_retained(stream, size)
 local top = '+'
 if before ~= '' then
-  local at = redis.call('XREVRANGE', stream, before, oldest, 'COUNT', 1)
-  if #at == 0 or at[1][1] ~= before then return false end
+  if not retained_message(stream, size, before) then return false end
   top = '(' .. before
 end
-return redis.call('XREVRANGE', stream, top, oldest, 'COUNT', tonumber(ARGV[5]))`,
+local found = {}
+while #found < count do
+  local asked = math.max(count - #found, 64)
+  local chunk = redis.call('XREVRANGE', stream, top, oldest, 'COUNT', asked)
+  for _, entry in ipairs(chunk) do
+    if #found < count and entry[2][1] ~= 't' then found[#found + 1] = entry end
+  end
+  if #chunk < asked or chunk[#chunk][1] == oldest then break end
+  top = '(' .. chunk[#chunk][1]
+end
+return {found, overlay(room, found)}`,
+
+  /**
+   * ARGV: prefix, room, 'rev' or 'fwd', start, end, count (0 for all): XREVRANGE or XRANGE of the
+   * room's stream and what the states hash says of the entries, read in one step so they agree.
+   */
+  chatRange: `
+local stream = key('${KEY_PARTS.stream}', ARGV[2])
+local command = ARGV[3] == 'rev' and 'XREVRANGE' or 'XRANGE'
+local entries = ARGV[6] == '0' and redis.call(command, stream, ARGV[4], ARGV[5])
+  or redis.call(command, stream, ARGV[4], ARGV[5], 'COUNT', ARGV[6])
+return {entries, overlay(ARGV[2], entries)}`,
 
   /** ARGV: prefix, client id key, token: frees a claim this publisher still holds. */
   chatRelease: `
@@ -204,10 +332,13 @@ type ScriptArg = string | number;
 /** The scripts, the access store's among them, as typed methods of a client made by `withChatScripts`. */
 export interface ChatScripts extends AccessScripts {
   chatEpoch(prefix: string): Promise<string>;
-  chatStore(...args: ScriptArg[]): Promise<string>;
+  chatStore(...args: ScriptArg[]): Promise<[id: string, quoteEmptied: number]>;
+  chatChange(...args: ScriptArg[]): Promise<[outcome: "ok", id: string] | [outcome: "conflict" | "gone"]>;
+  chatMessage(...args: ScriptArg[]): Promise<[entry: StreamEntry, overlay?: EntryOverlay] | null>;
   chatClaim(...args: ScriptArg[]): Promise<[string, string]>;
-  chatWindow(...args: ScriptArg[]): Promise<[epoch: string, trimmedBefore: string, entries: [id: string, fields: string[]][]]>;
-  chatPage(...args: ScriptArg[]): Promise<[id: string, fields: string[]][] | null>;
+  chatWindow(...args: ScriptArg[]): Promise<[epoch: string, trimmedBefore: string, entries: StreamEntry[], overlay?: EntryOverlay]>;
+  chatPage(...args: ScriptArg[]): Promise<[entries: StreamEntry[], overlay?: EntryOverlay] | null>;
+  chatRange(...args: ScriptArg[]): Promise<[entries: StreamEntry[], overlay?: EntryOverlay]>;
   chatRelease(...args: ScriptArg[]): Promise<number>;
   chatJoin(...args: ScriptArg[]): Promise<number>;
   chatLeave(...args: ScriptArg[]): Promise<number>;

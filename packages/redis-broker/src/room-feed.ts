@@ -6,9 +6,9 @@
  * and a stream whose starting point is still being read keeps what arrives meanwhile until it is.
  */
 import type { EventQueue } from "@chat/api";
-import type { ChatMessage, PresenceEvent, RoomId } from "@chat/api/schema";
-import { decodeIdAndBody, parsePosition } from "./message-codec.js";
-import { headSeq, noticeFor, resume, type SequencedMessage, type StreamWindow } from "./stream-window.js";
+import type { ChatEvent, PresenceEvent, RoomId } from "@chat/api/schema";
+import { decodeIdAndBody, decodeUpdate, parsePosition } from "./message-codec.js";
+import { headSeq, noticeFor, resume, type SequencedEvent, type StreamWindow } from "./stream-window.js";
 
 /** A join, leave or typing signal, as presence streams carry them after the snapshot. */
 type PresenceDelta = Exclude<PresenceEvent, { type: "snapshot" }>;
@@ -27,7 +27,7 @@ export interface PresenceChange {
 }
 
 /** What arrives on a room's channel, decoded. */
-type Announcement = { type: "message"; entry: SequencedMessage } | PresenceChange | { type: "typing"; delta: PresenceDelta };
+type Announcement = { type: "message"; entry: SequencedEvent } | PresenceChange | { type: "typing"; delta: PresenceDelta };
 
 /** What brings presence streams up to date after a reconnect: the changes since, or where those are gone, the members now. */
 export type PresenceCatchUp = { changes: PresenceChange[] } | { snapshot: PresenceSnapshot };
@@ -42,10 +42,10 @@ export function decodePresenceChange(roomId: RoomId, version: number, change: st
 export class MessageReader {
   /** The newest sequence this reader has; `null` until its replay has been read. */
   cursor: number | null = null;
-  /** Live messages that arrived before the replay did. */
-  pending: SequencedMessage[] = [];
+  /** Live events that arrived before the replay did. */
+  pending: SequencedEvent[] = [];
 
-  constructor(readonly queue: EventQueue<ChatMessage>) {}
+  constructor(readonly queue: EventQueue<ChatEvent>) {}
 }
 
 /** A presence stream on this node. */
@@ -95,16 +95,16 @@ export class RoomFeed {
 
   /**
    * A reader's replay was read: it gets the replay, then `tail` (what was stored between the
-   * replay's read and the channel's subscription), then what arrived live, each message once.
+   * replay's read and the channel's subscription), then what arrived live, each event once.
    * Returns what it replayed (a gap notice included), for the broker's counts.
    */
-  startReader(reader: MessageReader, window: StreamWindow, afterId: string | null | undefined, tail: SequencedMessage[], now: Date): ChatMessage[] {
+  startReader(reader: MessageReader, window: StreamWindow, afterId: string | null | undefined, tail: SequencedEvent[], now: Date): ChatEvent[] {
     if (!this.readers.has(reader)) return [];
     this.epoch = window.epoch;
-    const { notice, messages } = resume(window, afterId, now);
-    const replayed = messages.map((entry) => entry.message);
+    const { notice, events } = resume(window, afterId, now);
+    const replayed = events.map((entry) => entry.event);
     if (notice !== null) replayed.unshift(notice);
-    for (const message of replayed) reader.queue.push(message);
+    for (const event of replayed) reader.queue.push(event);
     reader.cursor = headSeq(window);
     const pending = reader.pending;
     reader.pending = [];
@@ -214,24 +214,29 @@ export class RoomFeed {
     }
   }
 
-  /** Gives `reader` the message unless it already has it. */
-  private deliver(reader: MessageReader, entry: SequencedMessage): void {
+  /** Gives `reader` the event unless it already has it. */
+  private deliver(reader: MessageReader, entry: SequencedEvent): void {
     if (reader.cursor === null) {
       reader.pending.push(entry);
     } else if (entry.seq > reader.cursor) {
-      reader.queue.push(entry.message);
+      reader.queue.push(entry.event);
       reader.cursor = entry.seq;
     }
   }
 
-  /** `m<id>\n<body>`, `p<version>\n<j|l><username>` or `t<username>`, as the scripts publish them. */
+  /**
+   * `m<id>\n<body>`, `u<id>\n<target>\n<sent at>\n<state body>`, `p<version>\n<j|l><username>`
+   * or `t<username>`, as the scripts publish them.
+   */
   private decode(payload: string): Announcement | null {
     const rest = payload.slice(1);
     switch (payload[0]) {
-      case "m": {
-        const message = decodeIdAndBody(this.roomId, rest);
-        const position = parsePosition(message.id);
-        return position === null ? null : { type: "message", entry: { seq: position.seq, message } };
+      case "m":
+        return this.sequenced(decodeIdAndBody(this.roomId, rest));
+      case "u": {
+        const [id = "", target = "", sentAt = ""] = rest.split("\n", 3);
+        const body = rest.slice(id.length + target.length + sentAt.length + 3);
+        return this.sequenced(decodeUpdate(this.roomId, id, target, Number(sentAt), body));
       }
       case "p": {
         const newline = rest.indexOf("\n");
@@ -242,5 +247,11 @@ export class RoomFeed {
       default:
         return null;
     }
+  }
+
+  /** A message or update announced live, placed by its id; `null` for an id this broker does not make. */
+  private sequenced(event: ChatEvent): Announcement | null {
+    const position = parsePosition(event.id);
+    return position === null ? null : { type: "message", entry: { seq: position.seq, event } };
   }
 }

@@ -9,12 +9,12 @@
 import type { Redis } from "ioredis";
 import { matchesTerms, searchTerms, unknownMessage } from "@chat/api";
 import type { ChatMessage, HistoryPage, RoomId } from "@chat/api/schema";
-import { decodeEntry, decodeEntryMessage, formatPosition, parsePosition } from "./message-codec.js";
+import { decodeEntries, fieldOf, formatPosition, parsePosition, stateVersion } from "./message-codec.js";
 import type { CallRunner } from "./redis-errors.js";
 import type { RedisKeys } from "./redis-keys.js";
 import type { ChatScripts } from "./redis-scripts.js";
 import { decodePresenceChange, type PresenceChange, type PresenceSnapshot } from "./room-feed.js";
-import { headSeq, type SequencedMessage, type StreamWindow } from "./stream-window.js";
+import { headSeq, type SequencedEvent, type StreamWindow } from "./stream-window.js";
 
 /**
  * Entries a search reads per command: a reply of at most 200 messages (1.6 MB at 8 KB each) stays
@@ -22,8 +22,13 @@ import { headSeq, type SequencedMessage, type StreamWindow } from "./stream-wind
  */
 const SEARCH_CHUNK = 200;
 
-/** A stream entry as Redis replies with it. */
-type StreamEntry = [id: string, fields: string[]];
+/** A retained message as a change needs it: its current state, who sent it, and the version a compare-and-set expects. */
+export interface HeldMessage {
+  message: ChatMessage;
+  authorId: string | undefined;
+  /** The states hash's version of it, '' while it was never changed. */
+  version: string;
+}
 
 /** One broker's reads of rooms. */
 export class RoomReads {
@@ -42,26 +47,42 @@ export class RoomReads {
 
   /** See `ChatBroker.history`. */
   async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
-    const count = this.retainedCount(limit);
-    if (count === 0) return [];
-    const entries = await this.call(() => this.commands.xrevrange(this.keys.stream(roomId), "+", "-", "COUNT", count));
-    return oldestFirst(roomId, entries);
+    return (await this.historyPage(roomId, null, limit)).messages;
   }
 
-  /** See `ChatBroker.historyPage`: one script call, which reads one entry more than the page to know whether older ones remain. */
+  /**
+   * See `ChatBroker.historyPage`: one script call, which reads one message more than the page to
+   * know whether older ones remain, skipping updates, and the current state of those it returns.
+   */
   async historyPage(roomId: RoomId, before: string | null, limit: number): Promise<HistoryPage> {
     // A message id is its stream entry's id; what cannot be one is refused before Redis sees it.
     if (before !== null && parsePosition(before) === null) throw unknownMessage(roomId, before);
     const from = before ?? "";
     const count = this.retainedCount(limit);
-    const entries = await this.call(() => this.commands.chatPage(this.keys.prefix, roomId, this.historySize, from, count + 1));
-    if (entries === null) throw unknownMessage(roomId, from);
-    return { messages: oldestFirst(roomId, entries.slice(0, count)), hasMore: entries.length > count };
+    if (count === 0 && before === null) return { messages: [], hasMore: false };
+    const page = await this.call(() => this.commands.chatPage(this.keys.prefix, roomId, this.historySize, from, count + 1));
+    if (page === null) throw unknownMessage(roomId, from);
+    const [entries, overlay] = page;
+    const newestFirst = decodeEntries(roomId, entries, overlay);
+    return { messages: messagesOf(newestFirst.slice(0, count)).reverse(), hasMore: entries.length > count };
+  }
+
+  /** The message `id` of the room as it is now, with its author and version; undefined when the room retains no such message. */
+  async held(roomId: RoomId, id: string): Promise<HeldMessage | undefined> {
+    if (parsePosition(id) === null) return undefined;
+    const found = await this.call(() => this.commands.chatMessage(this.keys.prefix, roomId, this.historySize, id));
+    if (found === null) return undefined;
+    const [entry, overlay] = found;
+    const [message] = messagesOf(decodeEntries(roomId, [entry], overlay));
+    if (message === undefined) return undefined;
+    const state = overlay?.[0][0] ?? null;
+    return { message, authorId: fieldOf(entry[1], "a"), version: state === null ? "" : stateVersion(state) };
   }
 
   /**
    * See `ChatBroker.search`: Redis has no index of words, so this scans the retained history,
-   * newest first, `SEARCH_CHUNK` entries per command, until it has `limit` matches.
+   * newest first, `SEARCH_CHUNK` entries per command, until it has `limit` matches. Each message
+   * is matched as it is now: an edit's new words find it, a deleted one is found by none.
    */
   async search(roomId: RoomId, query: string, limit: number): Promise<ChatMessage[]> {
     const terms = searchTerms(query);
@@ -70,9 +91,8 @@ export class RoomReads {
     let end = "+";
     for (let unread = this.historySize; unread > 0; unread -= SEARCH_CHUNK) {
       const count = Math.min(SEARCH_CHUNK, unread);
-      const entries = await this.call(() => this.commands.xrevrange(this.keys.stream(roomId), end, "-", "COUNT", count));
-      for (const [id, fields] of entries) {
-        const message = decodeEntryMessage(roomId, id, fields);
+      const [entries, overlay] = await this.call(() => this.commands.chatRange(this.keys.prefix, roomId, "rev", end, "-", count));
+      for (const message of messagesOf(decodeEntries(roomId, entries, overlay))) {
         if (message.kind !== "user" || !matchesTerms(message.text, terms)) continue;
         found.push(message);
         if (found.length === limit) return found;
@@ -85,14 +105,14 @@ export class RoomReads {
   }
 
   /**
-   * The newest `windowSize` messages and the floor below them, in one script call that reads
+   * The newest `windowSize` events and the floor below them, in one script call that reads
    * `windowSize + 1` entries and no more (see `StreamWindow`).
    */
   async window(roomId: RoomId): Promise<StreamWindow> {
     const size = this.windowSize;
-    const [epoch, trimmedBefore, entries] = await this.call(() => this.commands.chatWindow(this.keys.prefix, roomId, size + 1));
-    const newestFirst = entries.map(([id, fields]) => decodeEntry(roomId, id, fields));
-    // The newest message before the window, if Redis has it; else, when Redis trimmed older ones
+    const [epoch, trimmedBefore, entries, overlay] = await this.call(() => this.commands.chatWindow(this.keys.prefix, roomId, size + 1));
+    const newestFirst = decodeEntries(roomId, entries, overlay);
+    // The newest event before the window, if Redis has it; else, when Redis trimmed older ones
     // away (a history size raised since), the position just before its oldest entry.
     const beyond = newestFirst[size];
     const oldest = parsePosition(trimmedBefore);
@@ -105,10 +125,11 @@ export class RoomReads {
     };
   }
 
-  /** The messages stored after `window`'s newest one. */
-  async after(roomId: RoomId, window: StreamWindow): Promise<SequencedMessage[]> {
-    const entries = await this.call(() => this.commands.xrange(this.keys.stream(roomId), `(${formatPosition(window.epoch, headSeq(window))}`, "+"));
-    return entries.map(([id, fields]) => decodeEntry(roomId, id, fields));
+  /** The events stored after `window`'s newest one. */
+  async after(roomId: RoomId, window: StreamWindow): Promise<SequencedEvent[]> {
+    const start = `(${formatPosition(window.epoch, headSeq(window))}`;
+    const [entries, overlay] = await this.call(() => this.commands.chatRange(this.keys.prefix, roomId, "fwd", start, "+", 0));
+    return decodeEntries(roomId, entries, overlay);
   }
 
   /** The room's members and presence version, read in one transaction. */
@@ -134,7 +155,9 @@ export class RoomReads {
   }
 }
 
-/** Entries read newest first, as messages oldest first, the order every history read returns. */
-function oldestFirst(roomId: RoomId, newestFirst: StreamEntry[]): ChatMessage[] {
-  return newestFirst.map(([id, fields]) => decodeEntryMessage(roomId, id, fields)).reverse();
+/** The messages among `events`, updates left out, in the same order. */
+function messagesOf(events: readonly SequencedEvent[]): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const { event } of events) if (event.kind !== "update") messages.push(event);
+  return messages;
 }

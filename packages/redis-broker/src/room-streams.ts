@@ -7,8 +7,8 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
-import { type Clock, EventQueue, messageBytes } from "@chat/api";
-import type { ChatMessage, PresenceEvent, RoomId } from "@chat/api/schema";
+import { type Clock, EventQueue, eventBytes } from "@chat/api";
+import type { ChatEvent, PresenceEvent, RoomId } from "@chat/api/schema";
 import { ChannelSubscriptions } from "./channel-subscriptions.js";
 import { latch } from "./latch.js";
 import type { BrokerLogger } from "./redis-broker-options.js";
@@ -17,7 +17,7 @@ import type { RedisKeys } from "./redis-keys.js";
 import { MessageReader, type PresenceCatchUp, type PresenceChange, type PresenceSnapshot, PresenceWatcher, RoomFeed } from "./room-feed.js";
 import type { RoomReads } from "./room-reads.js";
 import { beforeDeadline, SharedReads } from "./shared-reads.js";
-import type { SequencedMessage, StreamWindow } from "./stream-window.js";
+import type { SequencedEvent, StreamWindow } from "./stream-window.js";
 
 /** A stream's starting point and what followed it until its room's channel was subscribed; `null` when it must be read again. */
 type Begun<Start, Tail> = { start: Start; tail: Tail | null } | null;
@@ -44,10 +44,10 @@ export class RoomStreams {
   private readonly channels: ChannelSubscriptions;
   private readonly open = new Set<{ close(): void }>();
   /** Message stream starts of one room in one turn share one window read. */
-  private readonly messageStarts = new SharedReads<Begun<StreamWindow, SequencedMessage[]>>();
+  private readonly messageStarts = new SharedReads<Begun<StreamWindow, SequencedEvent[]>>();
   /** Presence stream starts likewise share one snapshot read. */
   private readonly presenceStarts = new SharedReads<Begun<PresenceSnapshot, PresenceChange[]>>();
-  /** Messages replayed to starting streams, and their `messageBytes`, for the metrics. */
+  /** Events replayed to starting streams, and their `eventBytes`, for the metrics. */
   private readonly replayed = { messages: 0, bytes: 0 };
   /** Counts losses of the subscriber's connection: a read begun in an older one must be done again. */
   private generation = 0;
@@ -74,7 +74,7 @@ export class RoomStreams {
   }
 
   /** See `ChatBroker.messages`. */
-  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent> {
     const { reads, clock } = this.deps;
     return this.openStream(signal, this.feed(roomId), (feed) => feed.readers, MessageReader, (feed, reader, wanted) =>
       this.startStream(
@@ -221,9 +221,9 @@ export class RoomStreams {
     return { start, tail };
   }
 
-  private countReplay(replayed: readonly ChatMessage[]): void {
+  private countReplay(replayed: readonly ChatEvent[]): void {
     this.replayed.messages += replayed.length;
-    for (const message of replayed) this.replayed.bytes += messageBytes(message);
+    for (const event of replayed) this.replayed.bytes += eventBytes(event);
   }
 
   private feed(roomId: RoomId): RoomFeed {

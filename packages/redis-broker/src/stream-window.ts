@@ -1,39 +1,40 @@
 /**
  * The newest part of a room's history, read from its stream in one step, and where a reader with
  * a given `lastEventId` stands in it. A start reads only what it may replay: the newest
- * `replayLimit` messages (fewer when the history size is smaller), plus the one before them,
- * whose position is the floor. A reader at or after the floor continues exactly; one before it
- * missed more than it may be replayed, or more than the room retains, and gets a gap notice first.
+ * `replayLimit` events, messages and updates alike (fewer when the history size is smaller), plus
+ * the one before them, whose position is the floor. A reader at or after the floor continues
+ * exactly; one before it missed more than it may be replayed, or more than the room retains, and
+ * gets a gap notice first.
  */
 import { gapNotice } from "@chat/api";
-import type { ChatMessage, RoomId } from "@chat/api/schema";
+import type { ChatEvent, ChatMessage, RoomId } from "@chat/api/schema";
 import { formatPosition, parsePosition } from "./message-codec.js";
 
-/** A message with its sequence number, which orders and deduplicates it. */
-export interface SequencedMessage {
+/** An event (a message or an update) with its sequence number, which orders and deduplicates it. */
+export interface SequencedEvent {
   seq: number;
-  message: ChatMessage;
+  event: ChatEvent;
 }
 
-/** A room's retained messages as of one read. */
+/** A room's retained events as of one read. */
 export interface StreamWindow {
   roomId: RoomId;
   /** The dataset's epoch at the time of the read. */
   epoch: string;
-  /** The newest messages a starting reader may be replayed (at most the replay limit), oldest first. */
-  retained: SequencedMessage[];
+  /** The newest events a starting reader may be replayed (at most the replay limit), oldest first. */
+  retained: SequencedEvent[];
   /**
    * The newest position before the retained ones that a reader may stand at and miss nothing:
-   * the newest message before them, or just before the oldest one Redis kept when it trimmed
+   * the newest event before them, or just before the oldest one Redis kept when it trimmed
    * older ones away, or 0 when the room never lost one.
    */
   floorSeq: number;
 }
 
-/** What a reader is owed from a window: maybe a gap notice, then messages. */
+/** What a reader is owed from a window: maybe a gap notice, then events. */
 export interface Resumption {
   notice: ChatMessage | null;
-  messages: SequencedMessage[];
+  events: SequencedEvent[];
 }
 
 /** The newest position a window covers: a reader given it has everything up to there. */
@@ -48,16 +49,16 @@ export function headSeq(window: StreamWindow): number {
  * retained. The notice's id is the floor, from which resuming continues exactly.
  */
 export function resume(window: StreamWindow, afterId: string | null | undefined, now: Date): Resumption {
-  if (afterId === null || afterId === undefined || afterId === "") return { notice: null, messages: window.retained };
+  if (afterId === null || afterId === undefined || afterId === "") return { notice: null, events: window.retained };
   const position = parsePosition(afterId);
   if (position !== null && position.epoch === window.epoch) {
     const { seq } = position;
     const index = window.retained.findIndex((entry) => entry.seq >= seq);
-    if (index === -1 && seq === headSeq(window)) return { notice: null, messages: [] };
-    if (index !== -1 && window.retained[index]?.seq === seq) return { notice: null, messages: window.retained.slice(index + 1) };
-    if (index === 0 && seq >= window.floorSeq) return { notice: null, messages: window.retained };
+    if (index === -1 && seq === headSeq(window)) return { notice: null, events: [] };
+    if (index !== -1 && window.retained[index]?.seq === seq) return { notice: null, events: window.retained.slice(index + 1) };
+    if (index === 0 && seq >= window.floorSeq) return { notice: null, events: window.retained };
   }
-  return { notice: noticeFor(window, now), messages: window.retained };
+  return { notice: noticeFor(window, now), events: window.retained };
 }
 
 /** The gap notice for a reader the window cannot continue: its id is the floor, from which resuming continues exactly. */
