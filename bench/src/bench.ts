@@ -17,6 +17,8 @@ import { renderTable } from "./report/table.js";
 import type { ScenarioContext } from "./scenarios/context.js";
 import { runJoinStorm } from "./scenarios/join-storm.js";
 import { runMemory } from "./scenarios/memory.js";
+import type { PhaseResult } from "./scenarios/phase.js";
+import { REACTION_TARGETS, runReactions } from "./scenarios/reactions.js";
 import { runSaturation } from "./scenarios/saturation.js";
 import { runSteady } from "./scenarios/steady.js";
 import { checkOursBuilt, isOurs, repoRoot, TARGET_NAMES, type TargetName } from "./targets.js";
@@ -29,6 +31,16 @@ const log = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+/** One line of a steady phase's figures (scenarios a and e). */
+function describePhase(result: PhaseResult): string {
+  return `${Math.round(result.deliveriesPerSec)} deliveries/s, ${(result.deliveryRatio * 100).toFixed(2)}%, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, server ${result.serverCpuPercent.toFixed(0)}% load ${result.loadCpuPercent.toFixed(0)}%${result.errors > 0 ? `, ${result.errors} errors (${result.firstError ?? ""})` : ""}`;
+}
+
+/** Whether `scenario` runs against `target`: e needs reactions, which the references lack. */
+function runsOn(scenario: ScenarioName, target: TargetName): boolean {
+  return scenario !== "e" || REACTION_TARGETS.includes(target);
+}
+
 /** Runs one scenario against one target and stores its result in `run`. */
 async function measure(context: ScenarioContext, run: RunResults, scenario: ScenarioName, target: TargetName): Promise<void> {
   const started = performance.now();
@@ -37,7 +49,7 @@ async function measure(context: ScenarioContext, run: RunResults, scenario: Scen
     case "a": {
       const result = await runSteady(context, target);
       (run.a ??= {})[target] = result;
-      summary = `${Math.round(result.deliveriesPerSec)} deliveries/s, ${(result.deliveryRatio * 100).toFixed(2)}%, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.cpuMicrosPerDelivery.toFixed(2)} µs CPU/delivery, server ${result.serverCpuPercent.toFixed(0)}% load ${result.loadCpuPercent.toFixed(0)}%${result.errors > 0 ? `, ${result.errors} errors (${result.firstError ?? ""})` : ""}`;
+      summary = describePhase(result);
       break;
     }
     case "b": {
@@ -56,6 +68,12 @@ async function measure(context: ScenarioContext, run: RunResults, scenario: Scen
       const result = await runJoinStorm(context, target);
       (run.d ??= {})[target] = result;
       summary = `${result.live}/${result.clients} live in ${result.seconds.toFixed(2)} s (server CPU ${result.serverCpuSeconds.toFixed(2)} s, load ${result.loadCpuSeconds.toFixed(2)} s)${result.firstError ? ` (first error: ${result.firstError})` : ""}`;
+      break;
+    }
+    case "e": {
+      const result = await runReactions(context, target);
+      (run.e ??= {})[target] = result;
+      summary = `${result.reactions} reactions beside ${result.sent} messages, own update p99 ${result.reactionLatencyMs.p99.toFixed(1)} ms; ${describePhase(result)}`;
       break;
     }
   }
@@ -81,7 +99,12 @@ async function main(): Promise<void> {
       runs.push(run);
       for (const scenario of options.scenarios) {
         // The targets' order turns each run, so none is always measured first (on a cold machine) or last.
-        const order = options.targets.map((_, i) => options.targets[(i + index) % options.targets.length]).filter((target) => target !== undefined);
+        const order = options.targets
+          .map((_, i) => options.targets[(i + index) % options.targets.length])
+          .filter((target) => target !== undefined)
+          .filter((target) => runsOn(scenario, target));
+        // Only e leaves targets out.
+        if (order.length === 0) log(`  ${scenario}: skipped, it runs only on ${REACTION_TARGETS.join(", ")}`);
         for (const target of order) await measure(context, run, scenario, target);
       }
     }

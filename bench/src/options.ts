@@ -6,11 +6,11 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { TARGET_NAMES, type TargetName } from "./targets.js";
 
-/** The scenarios, by the letter the issue gives them. */
-export type ScenarioName = "a" | "b" | "c" | "d";
+/** The scenarios, by the letter the issue gives them (e: issue 16's reactions). */
+export type ScenarioName = "a" | "b" | "c" | "d" | "e";
 
 /** All scenarios, in order. */
-export const SCENARIO_NAMES: readonly ScenarioName[] = ["a", "b", "c", "d"];
+export const SCENARIO_NAMES: readonly ScenarioName[] = ["a", "b", "c", "d", "e"];
 
 /** Scenario a: rooms of members each sending at a steady rate. */
 export interface SteadyParams {
@@ -22,6 +22,12 @@ export interface SteadyParams {
   durationMs: number;
   /** Longest wait after the last send for the deliveries still in flight. */
   drainMs: number;
+}
+
+/** Scenario e: scenario a's load with reactions among the sends. */
+export interface ReactionsParams extends SteadyParams {
+  /** Every this many sends of each member, one is a reaction instead of a message. */
+  reactEvery: number;
 }
 
 /** Scenario b: one room, the send rate stepped up until it no longer keeps up. */
@@ -75,9 +81,10 @@ export interface BenchOptions {
   saturation: SaturationParams;
   memory: MemoryParams;
   joinStorm: JoinStormParams;
+  reactions: ReactionsParams;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--scenarios a,b,c,d] [--targets ours,raw-ws,socketio]
+const USAGE = `usage: npm run bench -- [--quick] [--runs N] [--scenarios a,b,c,d,e] [--targets ours,raw-ws,socketio]
                       [--workers N] [--profile DIR] [--chart PATH]`;
 
 function listOf<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
@@ -113,6 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   });
   if (values.help) throw new Error(USAGE);
   const quick = values.quick;
+  const steady: SteadyParams = { rooms: 10, members: 50, ratePerMember: 1, warmupMs: quick ? 1000 : 3000, durationMs: quick ? 3000 : 20_000, drainMs: quick ? 1500 : 3000 };
   return {
     quick,
     runs: count(values.runs, quick ? 1 : 3, "runs"),
@@ -124,7 +132,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     // Relative to where `npm run` was typed (npm sets INIT_CWD), not to bench/ where the script runs.
     profileDir: values.profile === undefined ? null : resolve(process.env.INIT_CWD ?? process.cwd(), values.profile),
     chartPath: values.chart === undefined ? null : resolve(process.env.INIT_CWD ?? process.cwd(), values.chart),
-    steady: { rooms: 10, members: 50, ratePerMember: 1, warmupMs: quick ? 1000 : 3000, durationMs: quick ? 3000 : 20_000, drainMs: quick ? 1500 : 3000 },
+    steady,
     saturation: {
       members: 100,
             // From well below what a naive server holds (1/s per member is 10,000 deliveries/s) to
@@ -138,5 +146,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     memory: { connections: quick ? 1000 : 5000, rooms: 50, settleMs: quick ? 1000 : 3000 },
     // Rooms of 100, as in scenario c: each join is announced to up to 99 members already there.
     joinStorm: { clients: quick ? 200 : 1000, rooms: 10, concurrency: 250, liveTimeoutMs: 180_000 },
+    // The same events a second as a, so that e's figures read beside a's: a tenth are reactions.
+    reactions: { ...steady, reactEvery: 10 },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * What the load generator needs of a client, whatever protocol it speaks: join one room and
- * subscribe to it, send to it, hand every room delivery over as its raw frame, and close.
+ * subscribe to it, send to it (and, where the protocol has them, react), hand every room delivery
+ * over as its raw frame, and close.
  */
 
 import type WebSocket from "ws";
@@ -12,6 +13,12 @@ export type Protocol = "trpc" | "raw-ws" | "socketio";
 export interface ClientEvents {
   /** A broadcast room message arrived (its raw text frame; never a reply to the client's own call). */
   onDelivery(frame: string): void;
+  /**
+   * A change to an earlier message arrived (its raw frame, which carries the changed message and
+   * so that message's mark): a delivery, but not a new message. `ownLatencyMs` is the time since
+   * this client's own reaction when this is that reaction's update, null otherwise.
+   */
+  onUpdate(frame: string, ownLatencyMs: number | null): void;
   /** The server refused a call, or the socket failed; counted and shown, not fatal. */
   onError(message: string): void;
 }
@@ -22,6 +29,12 @@ export interface BenchClient {
   readonly live: Promise<void>;
   /** Sends a message to the room; replies are counted, not awaited. */
   send(text: string): void;
+  /**
+   * Toggles one of a few emoji on a recent message of `phase` this client received, so that the
+   * server has a change to broadcast; false, with nothing sent, when it has received none yet.
+   * Absent where the protocol has no reactions (the references).
+   */
+  react?(phase: number): boolean;
   /** Closes the socket at once. */
   close(): void;
 }

@@ -14,9 +14,12 @@ export interface ClientSpec {
 export type Command =
   /** Opens these clients (at most `concurrency` setting up at once) and waits until each is live or took longer than `liveTimeoutMs`. */
   | { type: "connect"; protocol: Protocol; url: string; clients: ClientSpec[]; concurrency: number; liveTimeoutMs: number }
-  /** Every live client sends `ratePerClient` messages a second for `durationMs`, tagged `phase`. */
-  | { type: "send"; phase: number; ratePerClient: number; durationMs: number }
-  /** Deliveries of `phase` received so far; `samples` also returns their latencies. */
+  /**
+   * Every live client sends `ratePerClient` messages a second for `durationMs`, tagged `phase`;
+   * with `reactEvery` above 0, every `reactEvery`th send of each client is a reaction instead.
+   */
+  | { type: "send"; phase: number; ratePerClient: number; durationMs: number; reactEvery: number }
+  /** Deliveries (messages and updates) of `phase` received so far; `samples` also returns the latencies. */
   | { type: "collect"; phase: number; samples: boolean }
   /** Closes every client. */
   | { type: "close" };
@@ -24,9 +27,10 @@ export type Command =
 /** A worker's answer. */
 export type Reply =
   | { type: "connect"; live: number; failed: number; firstError: string | null }
-  /** Messages sent per room. */
-  | { type: "send"; sent: Record<string, number> }
-  | { type: "collect"; received: number; latenciesMs: Float64Array | null; errors: number; firstError: string | null }
+  /** Messages and reactions sent per room. */
+  | { type: "send"; sent: Record<string, number>; reactions: Record<string, number> }
+  /** `latenciesMs` of the messages' deliveries; `reactionLatenciesMs` of each reaction's update at its reactor. */
+  | { type: "collect"; received: number; latenciesMs: Float64Array | null; reactionLatenciesMs: Float64Array | null; errors: number; firstError: string | null }
   | { type: "close" }
   /** The command failed; the bench stops. */
   | { type: "failure"; message: string };

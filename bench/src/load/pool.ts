@@ -12,9 +12,12 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 
 /** Deliveries of a phase summed over the workers. */
 export interface Collected {
+  /** Messages and updates. */
   received: number;
-  /** Latencies of every delivery, in ms (unsorted); empty unless samples were asked for. */
+  /** Latencies of every message delivery, in ms (unsorted); empty unless samples were asked for. */
   latenciesMs: Float64Array;
+  /** From each reaction to its update's arrival at its reactor, in ms (unsorted); empty unless samples were asked for. */
+  reactionLatenciesMs: Float64Array;
   errors: number;
   firstError: string | null;
 }
@@ -76,28 +79,38 @@ export class LoadPool {
     };
   }
 
-  /** Makes every client send for `durationMs`; resolves with the messages sent per room. */
-  async send(phase: number, ratePerClient: number, durationMs: number): Promise<Record<string, number>> {
-    const replies = await Promise.all(this.workers.map((worker) => this.ask(worker, { type: "send", phase, ratePerClient, durationMs }, "send")));
-    const sent: Record<string, number> = {};
-    for (const reply of replies) for (const [room, count] of Object.entries(reply.sent)) sent[room] = (sent[room] ?? 0) + count;
-    return sent;
+  /**
+   * Makes every client send for `durationMs`, every `reactEvery`th send a reaction (0: none);
+   * resolves with the messages and the reactions sent per room.
+   */
+  async send(phase: number, ratePerClient: number, durationMs: number, reactEvery = 0): Promise<{ sent: Record<string, number>; reactions: Record<string, number> }> {
+    const replies = await Promise.all(this.workers.map((worker) => this.ask(worker, { type: "send", phase, ratePerClient, durationMs, reactEvery }, "send")));
+    const sum = (pick: (reply: (typeof replies)[number]) => Record<string, number>): Record<string, number> => {
+      const total: Record<string, number> = {};
+      for (const reply of replies) for (const [room, count] of Object.entries(pick(reply))) total[room] = (total[room] ?? 0) + count;
+      return total;
+    };
+    return { sent: sum((reply) => reply.sent), reactions: sum((reply) => reply.reactions) };
   }
 
   /** What the workers received of `phase`; with `samples`, the latencies too (and the phase is forgotten). */
   async collect(phase: number, samples: boolean): Promise<Collected> {
     const replies = await Promise.all(this.workers.map((worker) => this.ask(worker, { type: "collect", phase, samples }, "collect")));
-    const total = replies.reduce((sum, reply) => sum + (reply.latenciesMs?.length ?? 0), 0);
-    const latenciesMs = new Float64Array(total);
-    let offset = 0;
-    for (const reply of replies) {
-      if (!reply.latenciesMs) continue;
-      latenciesMs.set(reply.latenciesMs, offset);
-      offset += reply.latenciesMs.length;
-    }
+    const joined = (pick: (reply: (typeof replies)[number]) => Float64Array | null): Float64Array => {
+      const all = new Float64Array(replies.reduce((sum, reply) => sum + (pick(reply)?.length ?? 0), 0));
+      let offset = 0;
+      for (const reply of replies) {
+        const part = pick(reply);
+        if (!part) continue;
+        all.set(part, offset);
+        offset += part.length;
+      }
+      return all;
+    };
     return {
       received: replies.reduce((sum, reply) => sum + reply.received, 0),
-      latenciesMs,
+      latenciesMs: joined((reply) => reply.latenciesMs),
+      reactionLatenciesMs: joined((reply) => reply.reactionLatenciesMs),
       errors: replies.reduce((sum, reply) => sum + reply.errors, 0),
       firstError: replies.find((reply) => reply.firstError !== null)?.firstError ?? null,
     };

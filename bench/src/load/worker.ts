@@ -1,7 +1,8 @@
 /**
  * A load worker: a child process of the bench holding many lightweight clients. It opens them,
- * makes them send at a set rate, and counts what they receive per phase with its latency. Kept
- * in its own process so that the load is not generated on the bench's (or a server's) event loop.
+ * makes them send (and react) at a set rate, and counts what they receive per phase with its
+ * latency. Kept in its own process so that the load is not generated on the bench's (or a
+ * server's) event loop.
  *
  * Run only by the bench (`node --import tsx bench/src/load/worker.ts`, with an IPC channel).
  */
@@ -18,13 +19,17 @@ const SEND_TICK_MS = 2;
 const openers: Record<Protocol, ClientOpener> = { trpc: openTrpcClient, "raw-ws": openRawWsClient, socketio: openSocketIoClient };
 
 interface PhaseTally {
+  /** Messages and updates. */
   received: number;
   latencies: number[];
+  reactionLatencies: number[];
 }
 
 interface Live {
   client: BenchClient;
   roomId: string;
+  /** Sends until this client's next reaction, when the phase has reactions. */
+  untilReaction: number;
 }
 
 const phases = new Map<number, PhaseTally>();
@@ -32,14 +37,28 @@ let clients: Live[] = [];
 let errors = 0;
 let firstError: string | null = null;
 
+function tallyOf(phase: number): PhaseTally {
+  let tally = phases.get(phase);
+  if (!tally) phases.set(phase, (tally = { received: 0, latencies: [], reactionLatencies: [] }));
+  return tally;
+}
+
 const events: ClientEvents = {
   onDelivery(frame) {
     const mark = findMark(frame);
     if (!mark) return;
-    let tally = phases.get(mark.phase);
-    if (!tally) phases.set(mark.phase, (tally = { received: 0, latencies: [] }));
+    const tally = tallyOf(mark.phase);
     tally.received++;
     tally.latencies.push(nowMs() - mark.sentAtMs);
+  },
+  onUpdate(frame, ownLatencyMs) {
+    // The mark is the reacted message's, which was of the phase that reacted to it (clients react
+    // only to messages of the phase sending); its send time says nothing of the update's.
+    const mark = findMark(frame);
+    if (!mark) return;
+    const tally = tallyOf(mark.phase);
+    tally.received++;
+    if (ownLatencyMs !== null) tally.reactionLatencies.push(ownLatencyMs);
   },
   onError(message) {
     errors++;
@@ -78,7 +97,7 @@ async function connect(protocol: Protocol, url: string, specs: ClientSpec[], con
       const client = open(url, spec.roomId, spec.username, events);
       try {
         await withTimeout(client.live, liveTimeoutMs);
-        clients.push({ client, roomId: spec.roomId });
+        clients.push({ client, roomId: spec.roomId, untilReaction: 0 });
         live++;
       } catch (error) {
         client.close();
@@ -91,10 +110,18 @@ async function connect(protocol: Protocol, url: string, specs: ClientSpec[], con
   return { type: "connect", live, failed, firstError: connectError };
 }
 
-function send(phase: number, ratePerClient: number, durationMs: number): Promise<Reply> {
+function send(phase: number, ratePerClient: number, durationMs: number, reactEvery: number): Promise<Reply> {
   const sent: Record<string, number> = {};
+  const reactions: Record<string, number> = {};
   const total = clients.length * ratePerClient;
-  if (clients.length === 0 || total <= 0) return Promise.resolve({ type: "send", sent });
+  if (clients.length === 0 || total <= 0) return Promise.resolve({ type: "send", sent, reactions });
+  // Staggered, so that every second has its share of reactions (otherwise every member's tenth
+  // send would fall in the same second), and a phase of only a few sends per member has them too.
+  if (reactEvery > 0) {
+    clients.forEach((live, index) => {
+      live.untilReaction = 1 + (index % reactEvery);
+    });
+  }
   const started = nowMs();
   let done = 0;
   // Round robin from a random client, so every client sends at the same rate, evenly spaced.
@@ -107,11 +134,17 @@ function send(phase: number, ratePerClient: number, durationMs: number): Promise
         const target = clients[cursor];
         cursor = (cursor + 1) % clients.length;
         if (!target) continue;
-        target.client.send(markedText(phase));
-        sent[target.roomId] = (sent[target.roomId] ?? 0) + 1;
+        // A client with no message of this phase to react to yet sends one, and reacts at its next send.
+        if (reactEvery > 0 && --target.untilReaction <= 0 && target.client.react?.(phase)) {
+          target.untilReaction = reactEvery;
+          reactions[target.roomId] = (reactions[target.roomId] ?? 0) + 1;
+        } else {
+          target.client.send(markedText(phase));
+          sent[target.roomId] = (sent[target.roomId] ?? 0) + 1;
+        }
       }
       done += Math.max(0, due);
-      if (elapsed >= durationMs) resolve({ type: "send", sent });
+      if (elapsed >= durationMs) resolve({ type: "send", sent, reactions });
       else setTimeout(tick, SEND_TICK_MS);
     };
     tick();
@@ -124,6 +157,7 @@ function collect(phase: number, samples: boolean): Reply {
     type: "collect",
     received: tally?.received ?? 0,
     latenciesMs: samples ? Float64Array.from(tally?.latencies ?? []) : null,
+    reactionLatenciesMs: samples ? Float64Array.from(tally?.reactionLatencies ?? []) : null,
     errors,
     firstError,
   };
@@ -136,7 +170,7 @@ async function handle(command: Command): Promise<Reply> {
     case "connect":
       return connect(command.protocol, command.url, command.clients, command.concurrency, command.liveTimeoutMs);
     case "send":
-      return send(command.phase, command.ratePerClient, command.durationMs);
+      return send(command.phase, command.ratePerClient, command.durationMs, command.reactEvery);
     case "collect":
       return collect(command.phase, command.samples);
     case "close":

@@ -5,6 +5,7 @@
 import type { ScenarioName } from "../options.js";
 import type { JoinStormResult } from "../scenarios/join-storm.js";
 import type { MemoryResult } from "../scenarios/memory.js";
+import type { ReactionsResult } from "../scenarios/reactions.js";
 import type { SaturationResult } from "../scenarios/saturation.js";
 import type { SteadyResult } from "../scenarios/steady.js";
 import { type Spread, spreadOf } from "../stats.js";
@@ -16,6 +17,7 @@ export interface RunResults {
   b?: Partial<Record<TargetName, SaturationResult>>;
   c?: Partial<Record<TargetName, MemoryResult>>;
   d?: Partial<Record<TargetName, JoinStormResult>>;
+  e?: Partial<Record<TargetName, ReactionsResult>>;
 }
 
 /** A reported figure. */
@@ -36,6 +38,10 @@ export interface Figure {
 
 const steady = (pick: (result: SteadyResult) => number) => (run: RunResults, target: TargetName) => {
   const result = run.a?.[target];
+  return result ? pick(result) : Number.NaN;
+};
+const reactions = (pick: (result: ReactionsResult) => number) => (run: RunResults, target: TargetName) => {
+  const result = run.e?.[target];
   return result ? pick(result) : Number.NaN;
 };
 const best = (pick: (result: NonNullable<SaturationResult["best"]>) => number) => (run: RunResults, target: TargetName) => {
@@ -61,6 +67,16 @@ export const FIGURES: readonly Figure[] = [
   { id: "d.seconds", scenario: "d", label: "d join storm: all live after", unit: "s", better: "lower", digits: 2, read: (run, target) => run.d?.[target]?.seconds ?? Number.NaN },
   { id: "d.cpu", scenario: "d", label: "d join storm: server CPU", unit: "s", better: "lower", digits: 2, read: (run, target) => run.d?.[target]?.serverCpuSeconds ?? Number.NaN },
   { id: "d.load", scenario: "d", label: "d join storm: load generator CPU", unit: "s", better: "lower", digits: 2, read: (run, target) => run.d?.[target]?.loadCpuSeconds ?? Number.NaN },
+  { id: "e.deliveries", scenario: "e", label: "e reactions: deliveries/s", unit: "per s", better: "higher", digits: 0, read: reactions((r) => r.deliveriesPerSec) },
+  { id: "e.ratio", scenario: "e", label: "e reactions: delivered", unit: "%", better: "higher", digits: 2, read: reactions((r) => r.deliveryRatio * 100) },
+  { id: "e.p50", scenario: "e", label: "e reactions: message latency p50", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.latencyMs.p50) },
+  { id: "e.p95", scenario: "e", label: "e reactions: message latency p95", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.latencyMs.p95) },
+  { id: "e.p99", scenario: "e", label: "e reactions: message latency p99", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.latencyMs.p99) },
+  { id: "e.max", scenario: "e", label: "e reactions: message latency max", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.latencyMs.max) },
+  { id: "e.react.p50", scenario: "e", label: "e reactions: own update latency p50", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.reactionLatencyMs.p50) },
+  { id: "e.react.p99", scenario: "e", label: "e reactions: own update latency p99", unit: "ms", better: "lower", digits: 1, read: reactions((r) => r.reactionLatencyMs.p99) },
+  { id: "e.cpu", scenario: "e", label: "e reactions: server CPU/delivery", unit: "µs", better: "lower", digits: 2, read: reactions((r) => r.cpuMicrosPerDelivery) },
+  { id: "e.load", scenario: "e", label: "e reactions: load generator CPU", unit: "%", better: "lower", digits: 0, read: reactions((r) => r.loadCpuPercent) },
 ];
 
 /** Each figure's spread across runs, per target. */

@@ -1,7 +1,7 @@
 /**
- * One measured phase of sending, shared by scenarios a and b: every client sends at a rate for a
- * while, the bench waits for the deliveries in flight, and reads what the server's CPU and the
- * clients' clocks say about it.
+ * One measured phase of sending, shared by scenarios a, b and e: every client sends (e: and
+ * reacts) at a rate for a while, the bench waits for the deliveries in flight, and reads what the
+ * server's CPU and the clients' clocks say about it.
  */
 import type { LoadPool } from "../load/pool.js";
 import { cpuMicros } from "../proc-stats.js";
@@ -12,17 +12,23 @@ const POLL_MS = 50;
 
 /** What one phase measured. */
 export interface PhaseResult {
-  /** Messages a second per client that was asked for. */
+  /** Messages (and reactions) a second per client that was asked for. */
   ratePerClient: number;
+  /** Messages sent. */
   sent: number;
-  /** Deliveries due: each message times the members of its room (the sender included). */
+  /** Reactions sent (0 but in scenario e), each one update to every member of its room. */
+  reactions: number;
+  /** Deliveries due: each message and each reaction's update times the members of its room (the sender included). */
   expected: number;
-  /** Deliveries that arrived before the drain deadline. */
+  /** Deliveries (messages and updates) that arrived before the drain deadline. */
   received: number;
   deliveryRatio: number;
   /** Deliveries received per second of sending. */
   deliveriesPerSec: number;
+  /** From each message's send to each of its deliveries (updates are not in it: see `reactionLatencyMs`). */
   latencyMs: Latency;
+  /** From each reaction to its update's arrival at the member that reacted; NaN without reactions. */
+  reactionLatencyMs: Latency;
   /** The server's CPU time from the first send to the last delivery (or the deadline), per delivery. */
   cpuMicrosPerDelivery: number;
   /** The server's CPU use over the phase, in % of one core. */
@@ -44,15 +50,20 @@ export interface PhaseTarget {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs one phase: sends at `ratePerClient` for `durationMs`, then waits up to `drainMs` for the rest. */
-export async function runPhase(target: PhaseTarget, phase: number, ratePerClient: number, durationMs: number, drainMs: number): Promise<PhaseResult> {
+const total = (perRoom: Record<string, number>): number => Object.values(perRoom).reduce((sum, count) => sum + count, 0);
+
+/**
+ * Runs one phase: sends at `ratePerClient` for `durationMs`, every `reactEvery`th send of each
+ * client a reaction (0: none), then waits up to `drainMs` for the rest.
+ */
+export async function runPhase(target: PhaseTarget, phase: number, ratePerClient: number, durationMs: number, drainMs: number, reactEvery = 0): Promise<PhaseResult> {
   const { pool, serverPid, members } = target;
   const cpuBefore = cpuMicros(serverPid);
   const loadBefore = pool.cpuMicros();
   const started = performance.now();
-  const sentPerRoom = await pool.send(phase, ratePerClient, durationMs);
-  const sent = Object.values(sentPerRoom).reduce((sum, count) => sum + count, 0);
-  const expected = Object.entries(sentPerRoom).reduce((sum, [room, count]) => sum + count * (members[room] ?? 0), 0);
+  const { sent: sentPerRoom, reactions: reactionsPerRoom } = await pool.send(phase, ratePerClient, durationMs, reactEvery);
+  const due = (perRoom: Record<string, number>): number => Object.entries(perRoom).reduce((sum, [room, count]) => sum + count * (members[room] ?? 0), 0);
+  const expected = due(sentPerRoom) + due(reactionsPerRoom);
   const deadline = performance.now() + drainMs;
   while (performance.now() < deadline && (await pool.collect(phase, false)).received < expected) await sleep(POLL_MS);
   const serverMicros = cpuMicros(serverPid) - cpuBefore;
@@ -61,12 +72,14 @@ export async function runPhase(target: PhaseTarget, phase: number, ratePerClient
   const collected = await pool.collect(phase, true);
   return {
     ratePerClient,
-    sent,
+    sent: total(sentPerRoom),
+    reactions: total(reactionsPerRoom),
     expected,
     received: collected.received,
     deliveryRatio: expected > 0 ? collected.received / expected : Number.NaN,
     deliveriesPerSec: collected.received / (durationMs / 1000),
     latencyMs: latencyOf(collected.latenciesMs),
+    reactionLatencyMs: latencyOf(collected.reactionLatenciesMs),
     cpuMicrosPerDelivery: collected.received > 0 ? serverMicros / collected.received : Number.NaN,
     serverCpuPercent: (100 * serverMicros) / elapsedMicros,
     loadCpuPercent: (100 * loadMicros) / elapsedMicros,
