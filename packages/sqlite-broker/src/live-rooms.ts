@@ -5,15 +5,15 @@
  */
 import { EventEmitter } from "node:events";
 import { EventQueue } from "@chat/api";
-import type { ChatMessage, RoomId } from "@chat/api/schema";
+import type { ChatEvent, RoomId } from "@chat/api/schema";
 
 /** The rooms someone is reading on this process, and their readers. */
 export class LiveRooms {
   private readonly rooms = new Map<RoomId, EventEmitter>();
-  private readonly streams = new Set<EventQueue<ChatMessage>>();
+  private readonly streams = new Set<EventQueue<ChatEvent>>();
 
-  /** A stream of the room's messages from now on, until the reader or `close()` ends it or `signal` aborts. */
-  follow(roomId: RoomId, signal: AbortSignal): EventQueue<ChatMessage> {
+  /** A stream of the room's events (messages and changes) from now on, until the reader or `close()` ends it or `signal` aborts. */
+  follow(roomId: RoomId, signal: AbortSignal): EventQueue<ChatEvent> {
     let room = this.rooms.get(roomId);
     if (room === undefined) {
       room = new EventEmitter();
@@ -22,7 +22,7 @@ export class LiveRooms {
       this.rooms.set(roomId, room);
     }
     const events = room;
-    const queue: EventQueue<ChatMessage> = new EventQueue<ChatMessage>(() => {
+    const queue: EventQueue<ChatEvent> = new EventQueue<ChatEvent>(() => {
       events.off("message", queue.push);
       this.streams.delete(queue);
       if (events.listenerCount("message") === 0) this.rooms.delete(roomId);
@@ -32,9 +32,9 @@ export class LiveRooms {
     return queue.closeOn(signal);
   }
 
-  /** Hands `message` to every reader of its room. */
-  emit(message: ChatMessage): void {
-    this.rooms.get(message.roomId)?.emit("message", message);
+  /** Hands `event` to every reader of its room. */
+  emit(event: ChatEvent): void {
+    this.rooms.get(event.roomId)?.emit("message", event);
   }
 
   /** The rooms with readers. */

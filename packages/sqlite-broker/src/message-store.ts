@@ -5,8 +5,8 @@
  */
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { MessageDraft } from "@chat/api";
-import type { ChatMessage, RoomId } from "@chat/api/schema";
+import { applyChange, type ChangeRequest, type MessageDraft, messageNotFound, newMessage } from "@chat/api";
+import type { ChatEvent, ChatMessage, MessageUpdate, RoomId } from "@chat/api/schema";
 import Database, { type Database as Connection, type Statement } from "better-sqlite3";
 import { MessageCache } from "./message-cache.js";
 import { migrate } from "./migrations.js";
@@ -20,7 +20,7 @@ const KNOWN_ROOMS_MAX = 10_000;
 /** The file the database lives in, inside `DATA_DIR`. */
 export const DATABASE_FILE = "chat.db";
 
-/** A message as a row of `messages`. */
+/** A message or a change as a row of `messages` (the columns `COLUMNS` names); see the migration for each column. */
 interface MessageRow {
   seq: number;
   room: string;
@@ -28,7 +28,19 @@ interface MessageRow {
   username: string;
   text: string;
   sent_at: number;
+  target: number | null;
+  target_sent_at: number | null;
+  edited_at: number | null;
+  deleted: number | null;
+  reply_to: string | null;
+  reply_username: string | null;
+  reply_text: string | null;
+  mentions: string | null;
+  reactions: string | null;
 }
+
+/** The columns a `MessageRow` is read from. */
+const COLUMNS = "seq, room, kind, username, text, sent_at, target, target_sent_at, edited_at, deleted, reply_to, reply_username, reply_text, mentions, reactions";
 
 /** A message the broker has given an id and is about to commit. */
 export interface NewMessage {
@@ -36,6 +48,16 @@ export interface NewMessage {
   message: ChatMessage;
   /** For deduplicating a retry of the same send; `null` when the sender gave no id. */
   clientKey: string | null;
+  /** The identity that sent it (`MessageDraft.authorId`), the only one that may edit or delete it; `null` for none. */
+  authorId: string | null;
+}
+
+/** What `MessageStore.change` did. */
+export interface ChangeOutcome {
+  /** The message after the change; its current state when the change changed nothing. */
+  message: ChatMessage;
+  /** The change as stored and as readers get it; `null` when nothing changed (nothing was stored). */
+  update: MessageUpdate | null;
 }
 
 /** How to open a store. */
@@ -59,6 +81,54 @@ function searchExpression(roomId: RoomId, terms: readonly string[]): string {
   return `room_token : "${roomToken(roomId)}" AND words : (${terms.map((term) => `"${term}"*`).join(" AND ")})`;
 }
 
+/** JSON of a non-empty list, NULL for an empty one: most messages have neither mentions nor reactions, and store nothing for them. */
+function listColumn(list: readonly unknown[]): string | null {
+  return list.length === 0 ? null : JSON.stringify(list);
+}
+
+/**
+ * The columns `edited_at, deleted, reply_to, reply_username, reply_text, mentions, reactions` of
+ * `message`'s state, in that order: NULL wherever the state is empty.
+ */
+function stateColumns(message: ChatMessage): (string | number | null)[] {
+  const quote = message.replyTo;
+  return [
+    message.editedAt?.getTime() ?? null,
+    message.deleted ? 1 : null,
+    quote?.id ?? null,
+    quote?.username ?? null,
+    quote?.text ?? null,
+    listColumn(message.mentions),
+    listColumn(message.reactions),
+  ];
+}
+
+/**
+ * The message `row` holds: its own (`seq` is `row.seq`, sent at `row.sent_at`), or for a change's
+ * row, the changed message's state after it (`row.target`, sent at `row.target_sent_at`).
+ */
+function messageOf(epoch: string, row: MessageRow, seq: number, sentAt: number): ChatMessage {
+  const message = newMessage({
+    id: `${epoch}-${seq}`,
+    roomId: row.room,
+    kind: row.kind,
+    username: row.username,
+    text: row.text,
+    sentAt: new Date(sentAt),
+    // The three quote columns are written together: a quote's name and text are never NULL.
+    replyTo: row.reply_to === null ? null : { id: row.reply_to, username: row.reply_username ?? "", text: row.reply_text ?? "" },
+    mentions: row.mentions === null ? undefined : (JSON.parse(row.mentions) as string[]),
+  });
+  // A message never changed keeps the empty state `newMessage` shares between all of them.
+  if (row.edited_at === null && row.deleted === null && row.reactions === null) return message;
+  return {
+    ...message,
+    editedAt: row.edited_at === null ? null : new Date(row.edited_at),
+    deleted: row.deleted !== null,
+    reactions: row.reactions === null ? message.reactions : (JSON.parse(row.reactions) as ChatMessage["reactions"]),
+  };
+}
+
 /** The messages of one SQLite database, with its prepared statements. */
 export class MessageStore {
   /** Names this database in every message id. */
@@ -71,6 +141,8 @@ export class MessageStore {
   private readonly cache = new MessageCache(CACHE_BYTES);
   /** Rooms known to have their row in `rooms` (never deleted), so a send to one skips the insert. */
   private readonly knownRooms = new Set<RoomId>();
+  /** Whether a deletion was committed since the write-ahead log was last emptied (`purgeLog`). */
+  private unpurged = false;
 
   private constructor(
     /** The open database, shared with `SqliteAccessStore` (one process holds the file); `close()` closes it. */
@@ -112,6 +184,10 @@ export class MessageStore {
       // docs/protocol.md).
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
+      // A deleted message's text must leave the file, not only the rows: freed cells and pages
+      // (a long message's overflow pages too) are overwritten with zeros. Not FAST, which leaves
+      // freed pages as they were. Plain sends free nothing, so they pay nothing for it.
+      db.pragma("secure_delete = ON");
       migrate(db);
     } catch (error) {
       const busy = (error as { code?: unknown }).code === "SQLITE_BUSY";
@@ -136,9 +212,23 @@ export class MessageStore {
     const { insert, insertRoom } = this.statements;
     this.db.transaction(() => {
       const rooms = new Set<RoomId>();
-      for (const { seq, message, clientKey } of batch) {
+      for (const { seq, message, clientKey, authorId } of batch) {
         if (!this.knownRooms.has(message.roomId)) insertRoom.run(message.roomId, seq - 1);
-        insert.run(seq, message.roomId, message.kind, message.username, message.text, message.sentAt.getTime(), clientKey);
+        const quote = message.replyTo;
+        insert.run(
+          seq,
+          message.roomId,
+          message.kind,
+          message.username,
+          message.text,
+          message.sentAt.getTime(),
+          clientKey,
+          authorId,
+          quote?.id ?? null,
+          quote?.username ?? null,
+          quote?.text ?? null,
+          listColumn(message.mentions),
+        );
         rooms.add(message.roomId);
       }
       if (this.historySize !== undefined) for (const roomId of rooms) this.trim(roomId, this.historySize);
@@ -151,6 +241,63 @@ export class MessageStore {
     }
     // Seqs are given in order, so the batch's last is its newest (no spread: a batch may be long).
     this.committedSeq = Math.max(this.committedSeq, batch.at(-1)?.seq ?? 0);
+  }
+
+  /**
+   * Applies `request` to the room's message `seq` (`messageId` as the caller gave it), deciding with
+   * `applyChange` and writing in one transaction, so two changes of one message apply one after
+   * the other. A change that changes something is stored as a row of the log with the next seq
+   * and the message's row takes its new state; a deletion also empties every copy of the text:
+   * the message's earlier changes, quotes of it in replies and their changes, and its words in the
+   * search index. Throws `messageNotFound` and what `applyChange` throws, storing nothing.
+   */
+  change(roomId: RoomId, seq: number, messageId: string, request: ChangeRequest, at: number): ChangeOutcome {
+    const { changing, unindexOne, indexOne, setState, setChangesState, blankQuotes, insertChange } = this.statements;
+    let changeSeq = 0;
+    const scrubbed: number[] = [];
+    const outcome = this.db.transaction((): ChangeOutcome => {
+      const row = changing.get(seq, roomId) as (MessageRow & { author: string | null }) | undefined;
+      if (row === undefined) throw messageNotFound(roomId, messageId);
+      const current = this.toMessage(row);
+      const changed = applyChange(current, row.author ?? undefined, request, new Date(at));
+      if (changed === null) return { message: current, update: null };
+      // The index holds the words of the text it was given: they go before the text changes.
+      const reindex = seq <= this.indexedSeq && changed.text !== current.text;
+      if (reindex) unindexOne.run(seq);
+      setState.run(changed.text, ...stateColumns(changed), seq);
+      // Adds nothing for a deleted message.
+      if (reindex) indexOne.run(seq);
+      if (changed.deleted) {
+        for (const { seq: copy } of setChangesState.all(changed.text, ...stateColumns(changed), seq) as { seq: number }[]) scrubbed.push(copy);
+        for (const { seq: reply } of blankQuotes.all(changed.id) as { seq: number }[]) scrubbed.push(reply);
+      }
+      changeSeq = this.nextSeq();
+      insertChange.run(changeSeq, roomId, changed.kind, changed.username, changed.text, at, seq, changed.sentAt.getTime(), ...stateColumns(changed));
+      if (this.historySize !== undefined) this.trim(roomId, this.historySize);
+      const update: MessageUpdate = { kind: "update", id: `${this.epoch}-${changeSeq}`, roomId, target: changed.id, message: changed, sentAt: new Date(at) };
+      return { message: changed, update };
+    })();
+    if (outcome.update === null) return outcome;
+    // Cached after the commit, which may have failed, like a batch's messages.
+    this.cache.replace(seq, outcome.message);
+    for (const copy of scrubbed) this.cache.forget(copy);
+    this.cache.replace(changeSeq, outcome.update);
+    this.committedSeq = Math.max(this.committedSeq, changeSeq);
+    if (outcome.message.deleted) this.unpurged = true;
+    return outcome;
+  }
+
+  /**
+   * Empties the write-ahead log into the database when a deletion was committed since it was last
+   * emptied: its earlier frames still hold the pages as they were before, text and all, and
+   * `secure_delete` only clears the database's own pages. Runs behind the deletions (a checkpoint
+   * writes the whole log back), not in them.
+   */
+  purgeLog(): void {
+    if (!this.unpurged) return;
+    const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+    // Busy only if another connection reads the file, which the exclusive lock rules out: tried again then.
+    this.unpurged = result?.busy !== 0;
   }
 
   /** Bytes of the messages held in memory for readers to share. */
@@ -169,7 +316,7 @@ export class MessageStore {
     this.indexedSeq = through;
   }
 
-  /** The message stored under `seq` in the room, if it is still there. */
+  /** The message stored under `seq` in the room in its current state, if it is still there (and a message, not a change). */
   message(roomId: RoomId, seq: number): ChatMessage | undefined {
     const row = this.statements.bySeq.get(seq, roomId) as MessageRow | undefined;
     return row === undefined ? undefined : this.toMessage(row);
@@ -186,27 +333,37 @@ export class MessageStore {
     return found.reverse();
   }
 
-  /** The room's newest `limit` messages, oldest first. */
+  /** The room's newest `limit` messages, oldest first, in their current state (changes are not messages). */
   newest(roomId: RoomId, limit: number): ChatMessage[] {
     return this.before(roomId, Number.MAX_SAFE_INTEGER, limit).reverse();
   }
 
-  /** Up to `limit` of the room's messages before `seq`, newest first. */
+  /** The room's newest `limit` events (messages and changes), oldest first: a fresh reader's replay. */
+  newestEvents(roomId: RoomId, limit: number): ChatEvent[] {
+    return this.events(this.statements.eventsBefore, roomId, Number.MAX_SAFE_INTEGER, limit).reverse();
+  }
+
+  /** Up to `limit` of the room's messages before `seq`, newest first, in their current state. */
   before(roomId: RoomId, seq: number, limit: number): ChatMessage[] {
-    return this.rows(this.statements.before, roomId, seq, limit);
+    return this.messages(this.statements.before, roomId, seq, limit);
   }
 
-  /** Up to `limit` of the room's messages after `seq`, oldest first. */
-  after(roomId: RoomId, seq: number, limit: number): ChatMessage[] {
-    return this.rows(this.statements.after, roomId, seq, limit);
+  /** Up to `limit` of the room's events (messages and changes) after `seq`, oldest first. */
+  after(roomId: RoomId, seq: number, limit: number): ChatEvent[] {
+    return this.events(this.statements.after, roomId, seq, limit);
   }
 
-  /** Whether the room holds message `seq`. */
+  /** Whether the room holds event `seq`, a message or a change: a position a reader resumes from. */
   holds(roomId: RoomId, seq: number): boolean {
     return this.statements.holds.get(roomId, seq) !== undefined;
   }
 
-  /** Whether the room holds any message. */
+  /** Whether the room holds message `seq` (not a change): a position history pages back from. */
+  holdsMessage(roomId: RoomId, seq: number): boolean {
+    return this.statements.holdsMessage.get(roomId, seq) !== undefined;
+  }
+
+  /** Whether the room holds any event. */
   hasMessages(roomId: RoomId): boolean {
     return this.statements.oldestSeq.get(roomId) !== undefined;
   }
@@ -234,7 +391,7 @@ export class MessageStore {
   search(roomId: RoomId, terms: readonly string[], limit: number): ChatMessage[] {
     // The index first catches up with the log, so the newest messages are found too.
     this.indexPending();
-    return this.rows(this.statements.search, searchExpression(roomId, terms), limit);
+    return this.messages(this.statements.search, searchExpression(roomId, terms), limit);
   }
 
   /**
@@ -271,26 +428,40 @@ export class MessageStore {
   /** Deletes the room's messages up to and including `seq`, their words too, and raises its floor to `seq`. */
   private dropThrough(roomId: string, seq: number): number {
     const { unindex, drop, raiseFloor, deletedThrough } = this.statements;
-    unindex.run(roomId, seq);
+    // Only what the index holds: deleting words it was never given would corrupt it.
+    unindex.run(roomId, Math.min(seq, this.indexedSeq));
     raiseFloor.run(seq, roomId);
     deletedThrough.run(String(seq));
     return drop.run(roomId, seq).changes;
   }
 
-  private rows(statement: Statement, ...params: unknown[]): ChatMessage[] {
+  /** The events `statement` selects. */
+  private events(statement: Statement, ...params: unknown[]): ChatEvent[] {
+    return (statement.all(...params) as MessageRow[]).map((row) => this.toEvent(row));
+  }
+
+  /** The messages `statement` selects: it must select only rows without a `target`. */
+  private messages(statement: Statement, ...params: unknown[]): ChatMessage[] {
     return (statement.all(...params) as MessageRow[]).map((row) => this.toMessage(row));
   }
 
-  /** The row as a message: the one already cached under its seq, so every reader shares one copy. */
+  /** The row as an event: the one already cached under its seq, so every reader shares one copy. */
+  private toEvent(row: MessageRow): ChatEvent {
+    return this.cache.get(row.seq, (): ChatEvent => {
+      if (row.target === null) return messageOf(this.epoch, row, row.seq, row.sent_at);
+      const { epoch } = this;
+      // target_sent_at is written with target: never NULL on a change's row.
+      const message = messageOf(epoch, row, row.target, row.target_sent_at ?? row.sent_at);
+      return { kind: "update", id: `${epoch}-${row.seq}`, roomId: row.room, target: message.id, message, sentAt: new Date(row.sent_at) };
+    });
+  }
+
+  /** The row of a message (not a change) as that message. */
   private toMessage(row: MessageRow): ChatMessage {
-    return this.cache.get(row.seq, () => ({
-      id: `${this.epoch}-${row.seq}`,
-      roomId: row.room,
-      kind: row.kind,
-      username: row.username,
-      text: row.text,
-      sentAt: new Date(row.sent_at),
-    }));
+    const event = this.toEvent(row);
+    // Every caller selects `target IS NULL`, whose rows are cached as messages: this would be a bug here.
+    if (event.kind === "update") throw new Error(`Row ${row.seq} is a change, not a message.`);
+    return event;
   }
 }
 
@@ -316,7 +487,10 @@ function ensureDirectory(dir: string): void {
 
 /** Every statement the store runs, prepared once. */
 function prepare(db: Connection) {
-  const columns = "seq, room, kind, username, text, sent_at";
+  const columns = COLUMNS;
+  const state = "edited_at = ?, deleted = ?, reply_to = ?, reply_username = ?, reply_text = ?, mentions = ?, reactions = ?";
+  // The words of one message as the index was given them: a user message's, never a change's or a deleted one's.
+  const indexed = "kind = 'user' AND target IS NULL AND deleted IS NULL";
   return {
     epoch: db.prepare("SELECT value FROM meta WHERE key = 'epoch'"),
     setEpoch: db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', ?)"),
@@ -327,15 +501,28 @@ function prepare(db: Connection) {
       "INSERT INTO meta (key, value) VALUES ('deleted_through', ?) ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
     ),
     insertRoom: db.prepare("INSERT INTO rooms (name, floor) VALUES (?, ?) ON CONFLICT DO NOTHING"),
-    insert: db.prepare("INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+    insert: db.prepare(
+      "INSERT INTO messages (seq, room, kind, username, text, sent_at, client_key, author, reply_to, reply_username, reply_text, mentions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    insertChange: db.prepare(
+      "INSERT INTO messages (seq, room, kind, username, text, sent_at, target, target_sent_at, edited_at, deleted, reply_to, reply_username, reply_text, mentions, reactions) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    changing: db.prepare(`SELECT ${columns}, author FROM messages WHERE seq = ? AND room = ? AND target IS NULL`),
+    setState: db.prepare(`UPDATE messages SET text = ?, ${state} WHERE seq = ?`),
+    setChangesState: db.prepare(`UPDATE messages SET text = ?, ${state} WHERE target = ? RETURNING seq`),
+    blankQuotes: db.prepare("UPDATE messages SET reply_text = '' WHERE reply_to = ? AND reply_text <> '' RETURNING seq"),
+    unindexOne: db.prepare(`INSERT INTO messages_search (messages_search, rowid, words, room_token) SELECT 'delete', seq, text, 'r' || hex(room) FROM messages WHERE seq = ? AND ${indexed}`),
+    indexOne: db.prepare(`INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE seq = ? AND ${indexed}`),
     indexedThrough: db.prepare("SELECT value FROM meta WHERE key = 'indexed_through'"),
     setIndexedThrough: db.prepare("UPDATE meta SET value = ? WHERE key = 'indexed_through'"),
-    indexAfter: db.prepare("INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE seq > ? AND kind = 'user'"),
-    bySeq: db.prepare(`SELECT ${columns} FROM messages WHERE seq = ? AND room = ?`),
+    indexAfter: db.prepare(`INSERT INTO messages_search (rowid, words, room_token) SELECT seq, text, 'r' || hex(room) FROM messages WHERE seq > ? AND ${indexed}`),
+    bySeq: db.prepare(`SELECT ${columns} FROM messages WHERE seq = ? AND room = ? AND target IS NULL`),
     newestKeys: db.prepare("SELECT seq, room, sent_at, client_key FROM messages ORDER BY seq DESC"),
-    before: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
+    before: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq < ? AND target IS NULL ORDER BY seq DESC LIMIT ?`),
+    eventsBefore: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`),
     after: db.prepare(`SELECT ${columns} FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?`),
     holds: db.prepare("SELECT 1 FROM messages WHERE room = ? AND seq = ?"),
+    holdsMessage: db.prepare("SELECT 1 FROM messages WHERE room = ? AND seq = ? AND target IS NULL"),
     oldestSeq: db.prepare("SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1"),
     nthNewest: db.prepare("SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1 OFFSET ?"),
     floor: db.prepare("SELECT floor FROM rooms WHERE name = ?"),
@@ -343,7 +530,9 @@ function prepare(db: Connection) {
       `SELECT ${columns} FROM messages WHERE seq IN (SELECT rowid FROM messages_search WHERE messages_search MATCH ? ORDER BY rowid DESC LIMIT ?) ORDER BY seq DESC`,
     ),
     oldest: db.prepare("SELECT room, seq, sent_at FROM messages ORDER BY seq LIMIT ?"),
-    unindex: db.prepare("DELETE FROM messages_search WHERE rowid IN (SELECT seq FROM messages WHERE room = ? AND seq <= ? AND kind = 'user')"),
+    unindex: db.prepare(
+      `INSERT INTO messages_search (messages_search, rowid, words, room_token) SELECT 'delete', seq, text, 'r' || hex(room) FROM messages WHERE room = ? AND seq <= ? AND ${indexed}`,
+    ),
     drop: db.prepare("DELETE FROM messages WHERE room = ? AND seq <= ?"),
     raiseFloor: db.prepare("UPDATE rooms SET floor = max(floor, ?) WHERE name = ?"),
   };

@@ -87,6 +87,48 @@ export const MIGRATIONS: readonly Migration[] = [
         ) STRICT;
       `),
   },
+  {
+    adds: "edits, deletions, reactions, replies and mentions",
+    up: (db) =>
+      db.exec(`
+        -- A message's state beyond its text, every column NULL for a plain message (most of them),
+        -- so a send writes nothing more than before: author is the identity that sent it (never
+        -- delivered; NULL for system lines, and for messages stored before this step, which then
+        -- nobody can edit), deleted is 1 once deleted, mentions and reactions are JSON arrays.
+        ALTER TABLE messages ADD COLUMN author TEXT;
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+        ALTER TABLE messages ADD COLUMN deleted INTEGER;
+        ALTER TABLE messages ADD COLUMN reply_to TEXT;
+        ALTER TABLE messages ADD COLUMN reply_username TEXT;
+        ALTER TABLE messages ADD COLUMN reply_text TEXT;
+        ALTER TABLE messages ADD COLUMN mentions TEXT;
+        ALTER TABLE messages ADD COLUMN reactions TEXT;
+        -- A change is a row of the log like a message, so its seq orders it among them and readers
+        -- resume past it: target is the changed message's seq, target_sent_at when that message was
+        -- sent; kind, username and the state columns are the message's after the change, and
+        -- sent_at is when the change was made (so sent_at still grows with seq).
+        ALTER TABLE messages ADD COLUMN target INTEGER;
+        ALTER TABLE messages ADD COLUMN target_sent_at INTEGER;
+        -- Partial, so a plain send updates neither: what a deletion scrubs besides the message,
+        -- its earlier changes and the replies quoting it.
+        CREATE INDEX messages_by_target ON messages (target) WHERE target IS NOT NULL;
+        CREATE INDEX messages_by_quote ON messages (reply_to) WHERE reply_to IS NOT NULL;
+        -- The index again, now without contentless_delete: its deletions only leave tombstones, and
+        -- a deleted message's words stayed in the index's pages until a merge. A contentless table
+        -- takes a 'delete' with the words it indexed, which 'secure-delete' removes from the pages
+        -- at once. It holds the same rows as before: every user message through indexed_through.
+        DROP TABLE messages_search;
+        CREATE VIRTUAL TABLE messages_search USING fts5(
+          words, room_token,
+          content = '',
+          tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO messages_search (messages_search, rank) VALUES ('secure-delete', 1);
+        INSERT INTO messages_search (rowid, words, room_token)
+          SELECT seq, text, 'r' || hex(room) FROM messages
+          WHERE kind = 'user' AND seq <= (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'indexed_through');
+      `),
+  },
 ];
 
 /** The version a database has once every step ran. */

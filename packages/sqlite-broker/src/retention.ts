@@ -6,7 +6,10 @@
 import type { Clock } from "@chat/api";
 import type { MessageStore } from "./message-store.js";
 
-/** Messages deleted per transaction: a few milliseconds of work. */
+/**
+ * Messages deleted per transaction: some tens of milliseconds at most, most of it the search
+ * index taking their words out of its pages (its secure-delete, which deletions by people need).
+ */
 const BATCH = 500;
 
 /** Deletes expired messages every `sweepMs`, and once at start. */

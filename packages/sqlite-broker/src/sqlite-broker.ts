@@ -6,6 +6,8 @@
  * reader that resumes after a restart gets exactly what it missed. Names and private rooms (their
  * members and invites) live in the same database (`SqliteAccessStore`) and outlive the process
  * too, all but a name held by a connection without an identity, which ends with its connection.
+ * An edit, deletion or reaction is a row of the same log, with its own id after every earlier
+ * event (`MessageStore.change`), so a reader resumes past it and every reader sees one order.
  */
 import {
   type BrokerHealth,
@@ -14,13 +16,16 @@ import {
   ClientIdWindow,
   ChatError,
   type ChatBroker,
+  type ChangeRequest,
   type Clock,
+  eventBytes,
   formatMessageId,
   gapNotice,
   MemoryBroker,
   type MessageDraft,
-  messageBytes,
+  messageNotFound,
   newEpoch,
+  newMessage,
   parseMessageSeq,
   type PublishOptions,
   REPLAY_LIMIT,
@@ -28,10 +33,10 @@ import {
   systemClock,
   unknownMessage,
 } from "@chat/api";
-import type { ChatMessage, HistoryPage, Member, PresenceEvent, RoomId, RoomSummary } from "@chat/api/schema";
+import type { ChatEvent, ChatMessage, HistoryPage, Member, PresenceEvent, ReplyQuote, RoomId, RoomSummary } from "@chat/api/schema";
 import { GroupCommit } from "./group-commit.js";
 import { LiveRooms } from "./live-rooms.js";
-import { MessageStore, type NewMessage } from "./message-store.js";
+import { type ChangeOutcome, MessageStore, type NewMessage } from "./message-store.js";
 import { Retention } from "./retention.js";
 import { SqliteAccessStore } from "./sqlite-access-store.js";
 
@@ -124,6 +129,7 @@ export class SqliteBroker implements ChatBroker {
     }
     this.upkeep = setInterval(() => {
       this.background(() => this.store.indexPending());
+      this.background(() => this.store.purgeLog());
       this.background(() => this.sweepAccess());
     }, INDEX_INTERVAL_MS);
     this.upkeep.unref();
@@ -151,15 +157,17 @@ export class SqliteBroker implements ChatBroker {
     if (earlier !== undefined) return earlier;
     options.admit?.();
     const seq = this.store.nextSeq();
-    const message: ChatMessage = {
+    const message = newMessage({
       id: formatMessageId(this.store.epoch, seq),
       roomId,
       kind: draft.kind,
       username: draft.username,
       text: draft.text,
       sentAt: new Date(now),
-    };
-    const stored = this.commits.add({ seq, message, clientKey }).then(() => message);
+      replyTo: draft.replyTo === undefined ? null : this.quote(roomId, draft.replyTo),
+      mentions: draft.mentions,
+    });
+    const stored = this.commits.add({ seq, message, clientKey, authorId: draft.authorId ?? null }).then(() => message);
     if (key !== null) {
       this.uncommitted.set(key, stored);
       const forget = (): void => {
@@ -170,6 +178,34 @@ export class SqliteBroker implements ChatBroker {
     return stored;
   }
 
+  async change(roomId: RoomId, messageId: string, request: ChangeRequest): Promise<ChatMessage> {
+    const seq = parseMessageSeq(this.store.epoch, messageId);
+    if (seq === null) throw messageNotFound(roomId, messageId);
+    // Sends given their seq before this change are committed and fanned out first: the change's
+    // seq then follows every event a reader got before it, live or replayed, and none after it
+    // has a smaller one. Costs only a smaller batch, and only when a change comes in.
+    this.commits.flush();
+    let outcome: ChangeOutcome;
+    try {
+      // Synchronous from reading the message to storing its change: two changes at once apply one after the other.
+      outcome = this.store.change(roomId, seq, messageId, request, this.clock.now());
+    } catch (error) {
+      if (error instanceof ChatError) throw error;
+      this.failed(error);
+      throw new ChatError("UNAVAILABLE", "The chat could not store this change right now; please try again in a moment.", 1000);
+    }
+    if (outcome.update !== null) {
+      this.writeFailure = null;
+      this.live.emit(outcome.update);
+    }
+    return outcome.message;
+  }
+
+  async message(roomId: RoomId, messageId: string): Promise<ChatMessage | undefined> {
+    const seq = parseMessageSeq(this.store.epoch, messageId);
+    return seq === null ? undefined : this.store.message(roomId, seq);
+  }
+
   async history(roomId: RoomId, limit: number): Promise<ChatMessage[]> {
     return this.store.newest(roomId, limit);
   }
@@ -178,7 +214,7 @@ export class SqliteBroker implements ChatBroker {
     let end = Number.MAX_SAFE_INTEGER;
     if (before !== null) {
       const seq = parseMessageSeq(this.store.epoch, before);
-      if (seq === null || !this.store.holds(roomId, seq)) throw unknownMessage(roomId, before);
+      if (seq === null || !this.store.holdsMessage(roomId, seq)) throw unknownMessage(roomId, before);
       end = seq;
     }
     // One more than asked for says whether older ones remain.
@@ -191,14 +227,14 @@ export class SqliteBroker implements ChatBroker {
     return terms.length === 0 ? [] : this.store.search(roomId, terms, limit);
   }
 
-  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
-    // Following first, then reading the replay, in one synchronous step: a message committed
+  messages(roomId: RoomId, afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    // Following first, then reading the replay, in one synchronous step: an event committed
     // before it is in the replay, one committed after it comes live, none in both.
     const queue = this.live.follow(roomId, signal);
-    for (const message of this.replay(roomId, afterId)) {
+    for (const event of this.replay(roomId, afterId)) {
       this.replayed.messages++;
-      this.replayed.bytes += messageBytes(message);
-      queue.push(message);
+      this.replayed.bytes += eventBytes(event);
+      queue.push(event);
     }
     return queue;
   }
@@ -278,18 +314,26 @@ export class SqliteBroker implements ChatBroker {
     this.writeFailure = error instanceof Error ? error.message : String(error);
   }
 
+  /** `quote` as it may be stored now: emptied when the message it quotes was deleted meanwhile. */
+  private quote(roomId: RoomId, quote: ReplyQuote): ReplyQuote {
+    // Only a reply reads this: a plain send costs no query. A deletion committed later, while
+    // this reply waits for its batch, commits the batch first and then blanks the stored quote.
+    const seq = parseMessageSeq(this.store.epoch, quote.id);
+    return seq !== null && this.store.message(roomId, seq)?.deleted === true ? { ...quote, text: "" } : quote;
+  }
+
   /**
-   * What a reader resuming after `afterId` is owed before live messages, as `ChatBroker.messages`
-   * says: at most `replayLimit`, after a gap notice when it missed more or cannot be placed.
+   * What a reader resuming after `afterId` is owed before live events, as `ChatBroker.messages`
+   * says: at most `replayLimit` (changes count), after a gap notice when it missed more or cannot be placed.
    */
-  private replay(roomId: RoomId, afterId: string | null | undefined): ChatMessage[] {
-    if (afterId === null || afterId === undefined || afterId === "") return this.store.newest(roomId, this.replayLimit);
+  private replay(roomId: RoomId, afterId: string | null | undefined): ChatEvent[] {
+    if (afterId === null || afterId === undefined || afterId === "") return this.store.newestEvents(roomId, this.replayLimit);
     const seq = parseMessageSeq(this.store.epoch, afterId);
     if (seq !== null && (this.store.holds(roomId, seq) || this.store.isBeforeEverything(roomId, seq))) {
       const missed = this.store.after(roomId, seq, this.replayLimit + 1);
       if (missed.length <= this.replayLimit) return missed;
     }
     const position = formatMessageId(this.store.epoch, this.store.positionBefore(roomId, this.replayLimit));
-    return [gapNotice(roomId, position, new Date(this.clock.now())), ...this.store.newest(roomId, this.replayLimit)];
+    return [gapNotice(roomId, position, new Date(this.clock.now())), ...this.store.newestEvents(roomId, this.replayLimit)];
   }
 }
