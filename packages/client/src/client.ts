@@ -79,7 +79,7 @@ function backoff(attempt: number): number {
  * indicator makes. A held call goes out as the same op, input and `clientMessageId` included; a
  * call whose socket closed before its reply fails instead, and the caller retries it with that id.
  */
-const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "sendTyping", "leaveRoom"]);
+const heldWhileRejoining: ReadonlySet<string> = new Set(["sendMessage", "editMessage", "deleteMessage", "react", "sendTyping", "leaveRoom"]);
 
 /** Refusals that pass by themselves: sent too fast, or the server's message store unreachable for a moment. */
 const RETRY_LATER_CODES: ReadonlySet<unknown> = new Set(["TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE"]);
