@@ -11,8 +11,8 @@ import type { TestServer } from "../fixtures/test-server.js";
 /** The name the reader joins with in the browser; the script's "alex" lines show as their own. */
 export const READER = "alex";
 
-/** One line of the script: who says what, at minute:second after the start. */
-type Line = readonly [at: string, who: string, text: string];
+/** One line of the script: who says what, at minute:second after the start, perhaps in reply to an earlier line. */
+type Line = readonly [at: string, who: string, text: string, replyTo?: string];
 
 /** `who` joins the room at `at` (a system line), instead of saying something. */
 const JOINS = "joins";
@@ -87,12 +87,29 @@ const script: readonly Line[] = [
   ["42:38", "priya", "sleeping bag, mat, head torch, rain jacket, water bottle, sun cream, swimming things"],
   ["42:45", "priya", "and warm layers, it gets cold by the lake at night."],
   ["43:20", "alex", "Does anyone have a spare head torch? Mine died."],
-  ["43:50", "sam", "I have two, I'll bring one for you."],
+  ["43:50", "sam", "I have two, I'll bring one for you.", "Does anyone have a spare head torch? Mine died."],
   ["44:05", "alex", "Thanks! Can't wait for Saturday."],
 ];
 
-/** The last line of the conversation: once the reader sees it, the room is complete. */
+/** Reactions after the script: to which line, with what, by whom (in order). */
+const reactions: readonly (readonly [line: string, emoji: string, who: readonly string[]])[] = [
+  ["It's about 14 km with one steep bit near the top, but we'll take it slow and there are plenty of good views to stop for.", "👍", ["sam", "priya"]],
+  ["I have two, I'll bring one for you.", "🙏", [READER]],
+  ["Thanks! Can't wait for Saturday.", "🎉", ["maya", "jonas", "sam"]],
+];
+
+/** The last change to the room: a line corrected by its author. Once the reader sees it, the room is complete. */
+const correction = {
+  who: "priya",
+  line: "and warm layers, it gets cold by the lake at night.",
+  text: "and warm layers, it gets cold by the lake at night!",
+} as const;
+
+/** The last line of the conversation. */
 export const LAST_LINE: string = script.at(-1)?.[2] ?? "";
+
+/** The text of the line corrected last, as the reader sees it once the room is complete. */
+export const EDITED_LINE: string = correction.text;
 
 /** What the other room gets while the reader is in the busy one. */
 export const UNREAD_LINE = "Could someone look at the new logo sketches before Friday?";
@@ -124,18 +141,30 @@ export async function playBusyRoom(server: TestServer, clock: ManualClock, room:
   for (const name of ["maya", "jonas", "priya", READER]) {
     people.set(name, await chatter(server, name, [room], name === READER ? readerIdentity : undefined));
   }
-  for (const [at, who, text] of script) {
+  const ids = new Map<string, string>();
+  const idOf = (text: string): string => {
+    const id = ids.get(text);
+    if (id === undefined) throw new Error(`No line says ${JSON.stringify(text)}`);
+    return id;
+  };
+  const personNamed = (who: string): Chatter => {
+    const person = people.get(who);
+    if (person === undefined) throw new Error(`${who} is not in the room`);
+    return person;
+  };
+  for (const [at, who, text, replyTo] of script) {
     clock.advance(start + offsetMs(at) - clock.now());
     if (text === JOINS) {
       people.set(who, await chatter(server, who, [room]));
       continue;
     }
-    const person = people.get(who);
-    if (person === undefined) throw new Error(`${who} speaks before joining`);
-    await person.say(room, text);
+    ids.set(text, await personNamed(who).say(room, text, replyTo === undefined ? undefined : idOf(replyTo)));
   }
-  const colleague = people.get("jonas");
-  if (colleague === undefined) throw new Error("jonas is not in the script");
+  for (const [line, emoji, who] of reactions) {
+    for (const name of who) await personNamed(name).react(room, idOf(line), emoji);
+  }
+  await personNamed(correction.who).edit(room, idOf(correction.line), correction.text);
+  const colleague = personNamed("jonas");
   await colleague.join(otherRoom);
   await colleague.say(otherRoom, UNREAD_LINE);
 }

@@ -23,7 +23,7 @@ import {
   viewports,
 } from "../fixtures/browser-app.js";
 import { chromiumPath } from "../fixtures/chromium.js";
-import { clockForBusyRoom, LAST_LINE, playBusyRoom, READER } from "./busy-room.js";
+import { clockForBusyRoom, EDITED_LINE, LAST_LINE, playBusyRoom, READER } from "./busy-room.js";
 
 const screenshotDir = resolve(import.meta.dirname, "../.artifacts/screenshots");
 
@@ -48,6 +48,8 @@ async function checkEveryLayout(page: Page, screen: Screen): Promise<void> {
     for (const colorScheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme });
       await screen.settle?.();
+      // The pointer rests off the conversation, so no message shows its hover-only actions.
+      await page.mouse.move(0, 0);
       await page.screenshot({ path: resolve(screenshotDir, `${screen.name}-${device}-${colorScheme}.png`), animations: "disabled" });
       const where = `${screen.name}, ${device}, ${colorScheme}`;
       expect.soft(await scrollsSideways(page), `${where}: the page scrolls sideways`).toBe(false);
@@ -90,6 +92,8 @@ describe.skipIf(chromiumPath === null)("layout on a phone and a desktop", () => 
     if (identity === null) throw new Error("The page kept no identity.");
     await playBusyRoom(app, clock, trip, design, identity);
     await expect.poll(() => logText(page), patiently).toContain(LAST_LINE);
+    // The last change to the room, after its replies and reactions.
+    await expect.poll(() => logText(page), patiently).toContain(`${EDITED_LINE} (edited)`);
     await expect.poll(() => accessibleName(roomButton(page, design)), patiently).toMatch(/\b1 unread\b/);
 
     await checkEveryLayout(page, {

@@ -159,8 +159,11 @@ describe.skipIf(chromiumPath === null)("scrolling back and searching", () => {
     await join(page, "reader", room);
     await expect.poll(() => articles(page).count(), patiently).toBe(49);
 
-    // The message box has focus after joining; the Load button is the last control of the log above it.
+    // The message box has focus after joining. Above it in the Tab order: the newest message's
+    // actions (the log's messages are one Tab stop), then the Load button.
     await expect.poll(() => focusedControl(page), patiently).toEqual({ role: "textbox", name: "Message" });
+    await page.keyboard.press("Shift+Tab");
+    expect(await focusedControl(page)).toEqual({ role: "button", name: "React" });
     await page.keyboard.press("Shift+Tab");
     expect(await focusedControl(page)).toEqual({ role: "button", name: "Load older messages" });
     await page.keyboard.press("Enter");

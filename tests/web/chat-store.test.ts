@@ -4,6 +4,7 @@
  * vitest.config.ts), so the store's signals and memos react as they do in the page.
  */
 import { MemoryBroker } from "@chat/api";
+import type { ChatEvent } from "@chat/api/schema";
 import { type ChatClient, type ChatMessage, newIdentitySecret } from "@chat/client";
 import { createRoot } from "solid-js";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -123,7 +124,7 @@ class RecordingBroker extends MemoryBroker {
 }
 
 class ForgetfulBroker extends MemoryBroker {
-  override messages(roomId: string, _afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatMessage> {
+  override messages(roomId: string, _afterId: string | null | undefined, signal: AbortSignal): AsyncIterable<ChatEvent> {
     return super.messages(roomId, null, signal);
   }
 }
@@ -449,7 +450,7 @@ describe("the outbox", () => {
     network.cut();
     await waitFor(() => store.status() === "reconnecting", "the tab to notice the cut");
     const sent = store.send(general, "while away");
-    expect(pendingIn(store, general)).toEqual([{ clientMessageId: expect.any(String), text: "while away", status: "sending", error: null }]);
+    expect(pendingIn(store, general)).toEqual([{ clientMessageId: expect.any(String), text: "while away", replyTo: null, status: "sending", error: null }]);
     store.show(random);
     expect(pendingIn(store, general)).toMatchObject([{ text: "while away", status: "sending" }]);
 

@@ -1,17 +1,27 @@
 import { For, type JSX, Show } from "solid-js";
 import { avatarFor } from "../lib/avatar";
 import type { MessageGroup } from "../lib/group-messages";
-import { formatExactTime } from "../lib/relative-time";
-import { MessageText } from "./MessageText";
+import { MessageView } from "./MessageView";
 import { RelativeTime } from "./RelativeTime";
 import { SystemText } from "./SystemText";
 
 /** What a group is shown with. */
 export interface MessageGroupViewProps {
   group: MessageGroup;
+  roomId: string;
   ownName: string;
+  /** The user's message being edited in place, if any. */
+  editingId: string | null;
+  /** The log's current message, whose controls are in the Tab order. */
+  currentId: string | null;
+  /** Makes a message the current one. */
+  onCurrent: (messageId: string) => void;
+  /** Moves from a message's actions to those of the previous (-1) or next (1) message. */
+  onMove: (messageId: string, direction: -1 | 1) => void;
+  /** Shows the message a reply quotes. */
+  onShowQuote: (messageId: string) => void;
   now: number;
-  /** The message last shown from a search: it can take focus. */
+  /** The message last shown from a search or a quote: it can take focus. */
   focusId: string | null;
   /** The message to highlight for a moment, as it was just shown from a search. */
   flashId: string | null;
@@ -59,26 +69,19 @@ export function MessageGroupView(props: MessageGroupViewProps): JSX.Element {
           </p>
           <For each={props.group.messages}>
             {(message, index) => (
-              // `dir="auto"` takes the direction from the text itself: the name and markers inside are
-              // isolates of their own, which the guess skips. Each message is an article of its own,
-              // so assistive technology can count and step through them.
-              <article
-                class="message-text"
-                classList={{ "message-text--found": message.id === props.flashId }}
-                dir="auto"
-                title={formatExactTime(message.sentAt)}
-                // Focusable only once shown from a search, so the reader lands on it.
-                tabindex={message.id === props.focusId ? -1 : undefined}
-                data-message-id={message.id}
-              >
-                {/* A screen reader announces each added line alone; this says who wrote it. */}
-                <Show when={index() > 0}>
-                  <span class="visually-hidden">
-                    <bdi>{props.group.username}</bdi>:{" "}
-                  </span>
-                </Show>
-                <MessageText text={message.text} />
-              </article>
+              <MessageView
+                message={message}
+                continued={index() > 0}
+                roomId={props.roomId}
+                ownName={props.ownName}
+                editing={message.id === props.editingId}
+                current={message.id === props.currentId}
+                onFocus={() => props.onCurrent(message.id)}
+                onMove={(direction) => props.onMove(message.id, direction)}
+                focusable={message.id === props.focusId}
+                flash={message.id === props.flashId}
+                onShowQuote={props.onShowQuote}
+              />
             )}
           </For>
         </div>

@@ -120,6 +120,34 @@ export function MessageList(props: { room: RoomState; controls?: (controls: Conv
   onCleanup(() => clearTimeout(flashTimer));
   props.controls?.({ show });
 
+  // The message whose controls are in the Tab order: the last one focused, else the newest. The
+  // log is then one Tab stop however long it is; Up and Down in a message's actions move on.
+  const [chosenId, setChosenId] = createSignal<string | null>(null);
+  const actionable = createMemo(() =>
+    props.room.messages.filter((message) => message.kind === "user" && !message.deleted).map((message) => message.id),
+  );
+  const currentId = createMemo(() => {
+    const ids = actionable();
+    const chosen = chosenId();
+    return chosen !== null && ids.includes(chosen) ? chosen : (ids.at(-1) ?? null);
+  });
+  const move = (messageId: string, direction: -1 | 1): void => {
+    const ids = actionable();
+    const next = ids[ids.indexOf(messageId) + direction];
+    if (next === undefined || log === undefined) return;
+    setChosenId(next);
+    const line = findMessageElement(log.querySelectorAll<HTMLElement>(MESSAGE_SELECTOR), next);
+    const button = line?.querySelector<HTMLElement>("[role=toolbar] > button");
+    button?.scrollIntoView({ block: "nearest" });
+    button?.focus();
+  };
+
+  const showQuote = (messageId: string): void => {
+    void show(messageId).then((shown) => {
+      if (!shown) setAnnouncement("That message is no longer kept, so it cannot be shown.");
+    });
+  };
+
   createEffect(
     on([newest, pendingCount], ([, pending], previous) => {
       // The first run only notes where the log ends.
@@ -152,7 +180,16 @@ export function MessageList(props: { room: RoomState; controls?: (controls: Conv
       if (pinned()) scrollToEnd();
     });
     observer.observe(log);
-    onCleanup(() => observer.disconnect());
+    // A line that grows in place (an edit, the first reaction, an editor opening) keeps a pinned
+    // reader at the end too: no new message comes to tell.
+    const grown = new MutationObserver(() => {
+      if (pinned() && log !== undefined && log.scrollHeight - log.scrollTop - log.clientHeight > 1) scrollToEnd();
+    });
+    grown.observe(log, { childList: true, subtree: true, characterData: true });
+    onCleanup(() => {
+      observer.disconnect();
+      grown.disconnect();
+    });
   });
 
   return (
@@ -168,6 +205,11 @@ export function MessageList(props: { room: RoomState; controls?: (controls: Conv
         // Focusable so keyboard users can scroll it.
         tabindex="0"
         onScroll={onScroll}
+        // Leaving the log (to the message box, say) makes the newest message current again, so
+        // Shift+Tab from the box reaches it; a control that vanished under focus leaves nowhere.
+        onFocusOut={(event) => {
+          if (event.relatedTarget instanceof Node && !log?.contains(event.relatedTarget)) setChosenId(null);
+        }}
       >
         <Show
           when={!quiet()}
@@ -188,7 +230,21 @@ export function MessageList(props: { room: RoomState; controls?: (controls: Conv
         <For each={keys()}>
           {(key) => (
             <Show when={byKey().get(key)}>
-              {(group) => <MessageGroupView group={group()} ownName={props.room.username} now={now()} focusId={focusId()} flashId={flashId()} />}
+              {(group) => (
+                <MessageGroupView
+                  group={group()}
+                  roomId={props.room.id}
+                  ownName={props.room.username}
+                  editingId={props.room.editing}
+                  currentId={currentId()}
+                  onCurrent={setChosenId}
+                  onMove={move}
+                  onShowQuote={showQuote}
+                  now={now()}
+                  focusId={focusId()}
+                  flashId={flashId()}
+                />
+              )}
             </Show>
           )}
         </For>

@@ -34,6 +34,18 @@ export function PendingMessageView(props: { line: PendingMessage; ownName: strin
         </p>
         {/* An article, as every message in the log is. */}
         <article class="message-text" dir="auto" id={textId()}>
+          <Show when={props.line.replyTo}>
+            {(quote) => (
+              <p class="reply-quote">
+                <span class="visually-hidden">In reply to </span>
+                <bdi class="reply-quote-author">{quote().username}</bdi>
+                {": "}
+                <span class="reply-quote-text" dir="auto">
+                  <MessageText text={quote().text} />
+                </span>
+              </p>
+            )}
+          </Show>
           <MessageText text={props.line.text} />
         </article>
         <Show when={failed()}>

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { takeUnseen } from "./dedupe";
 
 function message(id: string): ChatMessage {
-  return { id, roomId: "general", kind: "user", username: "alice", text: id, sentAt: new Date(0) };
+  return { id, roomId: "general", kind: "user", username: "alice", text: id, sentAt: new Date(0), editedAt: null, deleted: false, replyTo: null, mentions: [], reactions: [] };
 }
 
 describe("takeUnseen", () => {

@@ -1,5 +1,3 @@
-import type { ChatMessage } from "@chat/client";
-
 /**
  * Ids remembered per room for dropping replays. A replay never holds more than the server's
  * history (1,000 by default), so this many newest ids always cover it, and a tab left open for
@@ -10,11 +8,12 @@ export const SEEN_IDS_LIMIT = 10_000;
 /**
  * The messages of `incoming` whose ids are not in `seen`, in order; records them in `seen`,
  * which keeps only the newest `limit` ids (a Set iterates in insertion order, oldest first).
+ * Events of the room's stream (messages and updates) are recorded the same way, by their own id.
  * `joinRoom`'s history and `onMessage` overlap when the server does not know the last id (it
  * then replays all it keeps), and a resumed subscription must never show a message twice.
  */
-export function takeUnseen(seen: Set<string>, incoming: readonly ChatMessage[], limit = SEEN_IDS_LIMIT): ChatMessage[] {
-  const fresh: ChatMessage[] = [];
+export function takeUnseen<T extends { readonly id: string }>(seen: Set<string>, incoming: readonly T[], limit = SEEN_IDS_LIMIT): T[] {
+  const fresh: T[] = [];
   for (const message of incoming) {
     if (seen.has(message.id)) continue;
     seen.add(message.id);

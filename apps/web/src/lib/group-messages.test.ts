@@ -5,7 +5,7 @@ import { groupMessages } from "./group-messages";
 let seq = 0;
 function message(username: string, at: string, kind: ChatMessage["kind"] = "user"): ChatMessage {
   seq++;
-  return { id: `e-${seq}`, roomId: "general", kind, username, text: `text ${seq}`, sentAt: new Date(at) };
+  return { id: `e-${seq}`, roomId: "general", kind, username, text: `text ${seq}`, sentAt: new Date(at), editedAt: null, deleted: false, replyTo: null, mentions: [], reactions: [] };
 }
 
 describe("groupMessages", () => {

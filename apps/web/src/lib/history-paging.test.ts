@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { pageBeforeId } from "./history-paging";
 
 function message(id: string, kind: ChatMessage["kind"] = "user"): ChatMessage {
-  return { id, roomId: "general", kind, username: kind === "gap" ? "" : "alice", text: id, sentAt: new Date(0) };
+  return { id, roomId: "general", kind, username: kind === "gap" ? "" : "alice", text: id, sentAt: new Date(0), editedAt: null, deleted: false, replyTo: null, mentions: [], reactions: [] };
 }
 
 describe("pageBeforeId", () => {

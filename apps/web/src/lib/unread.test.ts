@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { countsAsUnread, roomButtonLabel } from "./unread";
 
 function message(username: string, kind: ChatMessage["kind"]): ChatMessage {
-  return { id: "1", roomId: "general", kind, username, text: "hi", sentAt: new Date(0) };
+  return { id: "1", roomId: "general", kind, username, text: "hi", sentAt: new Date(0), editedAt: null, deleted: false, replyTo: null, mentions: [], reactions: [] };
 }
 
 describe("countsAsUnread", () => {

@@ -3,6 +3,7 @@
  * The fields are not `readonly` because Solid's typed setter skips readonly keys; the store proxy
  * itself refuses writes outside `setState`, which keeps components read-only.
  */
+import type { ReplyQuote } from "@chat/api/schema";
 import type { ChatMessage } from "@chat/client";
 import type { PendingMessage } from "./outbox";
 
@@ -38,6 +39,10 @@ export interface RoomState {
   unread: number;
   /** What the user is typing, kept per room so switching rooms loses nothing. */
   draft: string;
+  /** The message the draft answers, shown above the message box until sent or cancelled. */
+  replyTo: ReplyQuote | null;
+  /** The id of the user's own message being edited in place, if any. */
+  editing: string | null;
   /** The room's last error from the server (e.g. its stream failed), in words; a refused message shows its own. */
   error: string | null;
 }
@@ -60,4 +65,8 @@ export interface ChatState {
   joinErrorField: "username" | null;
   /** Whether a join is in flight. */
   joining: boolean;
+  /** Mentions of the user that arrived while the tab was hidden; cleared once it is seen again. */
+  unreadMentions: number;
+  /** Whether a mention of the user raises a browser notification while the tab is hidden. */
+  notifyMentions: boolean;
 }

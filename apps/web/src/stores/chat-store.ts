@@ -2,15 +2,18 @@
  * The chat's state and actions: the rooms this tab joined, their messages and members, which
  * one is shown, and the remembered name. It is the only user of the connection.
  */
+import type { ReplyQuote } from "@chat/api/schema";
 import type { ChatMessage, ConnectionStatus } from "@chat/client";
 import { type Accessor, batch, createMemo } from "solid-js";
 import { createStore } from "solid-js/store";
 import type { Connection } from "../connection";
+import { errorMessage } from "../lib/error-message";
 import { browserStorage, type KeyValueStorage, readKey } from "../lib/storage";
 import type { ChatState, RoomState } from "./chat-state";
 import { draftSetter } from "./drafts";
 import { joinedRooms } from "./joined-rooms";
-import { createOutbox } from "./outbox";
+import { browserNotifier, documentHidden, mentionAlerts, type Notifier } from "./mention-alerts";
+import { classifySendFailure, createOutbox } from "./outbox";
 import { createPendingView } from "./pending-view";
 import { receiver } from "./receive";
 import { roomFeed } from "./room-feed";
@@ -20,9 +23,14 @@ import { type KeepPlace, roomScrollback } from "./scrollback";
 
 export type { ChatState, RoomState, ScrollbackState } from "./chat-state";
 export type { KeepPlace } from "./scrollback";
+export type { Notifier, NotificationPermissionState } from "./mention-alerts";
+export { NOTIFY_MENTIONS_KEY } from "./mention-alerts";
 // The store's tests import these from the store.
 export { MAX_MESSAGES_PER_ROOM } from "./receive";
 export { USERNAME_KEY } from "./room-join";
+
+/** How often a change to a message is tried when the connection drops or the server says "later". */
+const CHANGE_ATTEMPTS = 5;
 
 /** The store's public face, provided to components by `ChatProvider`. */
 export interface ChatStore {
@@ -47,9 +55,27 @@ export interface ChatStore {
   /**
    * Sends `text` (already validated) to a joined room, shown at once as pending and sent again
    * after a dropped connection until stored once; `true` once stored, `false` if refused for good
-   * (it then shows as failed, to retry or discard) or the room was left.
+   * (it then shows as failed, to retry or discard) or the room was left. With `replyTo`, it
+   * answers that message, quoted above it.
    */
-  send(roomId: string, text: string): Promise<boolean>;
+  send(roomId: string, text: string, replyTo?: ReplyQuote | null): Promise<boolean>;
+  /**
+   * Replaces the text of one of the user's messages; `true` once the server took it (the room's
+   * stream then brings the new state to every tab), `false` if refused (see the room's `error`).
+   */
+  edit(roomId: string, messageId: string, text: string): Promise<boolean>;
+  /** Deletes one of the user's messages; `true` once done, `false` if refused (see the room's `error`). */
+  remove(roomId: string, messageId: string): Promise<boolean>;
+  /** Adds (`on`) or takes back the user's `emoji` on a message; `false` if refused (see the room's `error`). */
+  react(roomId: string, messageId: string, emoji: string, on: boolean): Promise<boolean>;
+  /** Sets the message the next one sent in the room answers, or none. */
+  setReply(roomId: string, quote: ReplyQuote | null): void;
+  /** Starts editing one of the user's messages in place, or (`null`) stops. */
+  setEditing(roomId: string, messageId: string | null): void;
+  /** Turns mention notifications on (asking the browser for permission) or off; resolves whether they are on. */
+  setNotifyMentions(on: boolean): Promise<boolean>;
+  /** The tab is visible again: mentions that came while it was hidden are read. */
+  clearMentions(): void;
   /** Sends a failed message again, under the same client message id. */
   retry(clientMessageId: string): void;
   /** Drops a failed message from the room. */
@@ -82,6 +108,10 @@ export interface ChatStoreOptions {
   storage?: KeyValueStorage;
   /** How long someone shows as typing after their last signal. @default TYPING_TIMEOUT_MS */
   typingTimeoutMs?: number;
+  /** The browser's notifications. @default the page's `Notification` */
+  notifier?: Notifier;
+  /** Whether the tab is hidden, so that a mention is news. @default document.visibilityState === "hidden" */
+  hidden?: () => boolean;
 }
 
 /** Creates the chat store on top of `connection`. */
@@ -99,11 +129,21 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     joinError: null,
     joinErrorField: null,
     joining: false,
+    unreadMentions: 0,
+    notifyMentions: false,
   });
   const rooms = joinedRooms(state, setState);
   const activeRoom = createMemo(() => (state.activeRoomId === null ? undefined : rooms.find(state.activeRoomId)));
 
-  const receive = receiver(rooms, (roomId, message) => outbox.claim(roomId, message));
+  const alerts = mentionAlerts({
+    rooms,
+    storage,
+    notifier: options.notifier ?? browserNotifier(),
+    hidden: options.hidden ?? documentHidden,
+    show: (roomId) => show(roomId),
+  });
+  setState("notifyMentions", alerts.initiallyOn);
+  const receive = receiver(rooms, { claim: (roomId, message) => outbox.claim(roomId, message), mentioned: alerts.mentioned });
   const outbox = createOutbox({
     sendMessage: (input) => trpc.sendMessage.mutate(input),
     closed: () => disposed || connection.status() === "closed",
@@ -132,11 +172,46 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     if (state.username !== "") void join(roomId, state.username);
   };
 
-  const send = async (roomId: string, text: string): Promise<boolean> => {
+  const send = async (roomId: string, text: string, replyTo: ReplyQuote | null = null): Promise<boolean> => {
     if (rooms.find(roomId) === undefined) return false;
     rooms.patch(roomId, { error: null });
-    return outbox.send(roomId, text);
+    return outbox.send(roomId, text, replyTo);
   };
+
+  /**
+   * Runs a change to a message. Its new state is not applied from the answer: the room's stream
+   * brings it to every tab in order, and an answer overtaken by a later change would undo that.
+   */
+  const change = async (roomId: string, call: () => Promise<unknown>): Promise<boolean> => {
+    if (rooms.find(roomId) === undefined) return false;
+    rooms.patch(roomId, { error: null });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call();
+        return true;
+      } catch (error) {
+        const gone = disposed || rooms.find(roomId) === undefined;
+        // As for a message: a call the lost socket took is made again once the client is back
+        // (changes repeat harmlessly: the same edit, deletion or reaction twice changes nothing),
+        // and one refused for now after the wait the server names.
+        const failure = classifySendFailure(error);
+        if (!gone && attempt < CHANGE_ATTEMPTS && failure.kind === "connection" && connection.status() !== "closed") continue;
+        if (!gone && attempt < CHANGE_ATTEMPTS && failure.kind === "later") {
+          await new Promise((resolve) => setTimeout(resolve, failure.retryAfterMs));
+          continue;
+        }
+        if (!gone) rooms.patch(roomId, { error: failure.kind === "refused" ? failure.reason : errorMessage(error) });
+        return false;
+      }
+    }
+  };
+  const edit = (roomId: string, messageId: string, text: string): Promise<boolean> =>
+    change(roomId, () => trpc.editMessage.mutate({ roomId, messageId, text }));
+  const remove = (roomId: string, messageId: string): Promise<boolean> => change(roomId, () => trpc.deleteMessage.mutate({ roomId, messageId }));
+  const react = (roomId: string, messageId: string, emoji: string, on: boolean): Promise<boolean> =>
+    change(roomId, () => trpc.react.mutate({ roomId, messageId, emoji, on }));
+  const setReply = (roomId: string, quote: ReplyQuote | null): void => rooms.patch(roomId, { replyTo: quote });
+  const setEditing = (roomId: string, messageId: string | null): void => rooms.patch(roomId, { editing: messageId });
 
   const leave = roomLeave({ trpc, rooms, outbox, show });
   const setDraft = draftSetter(trpc, rooms);
@@ -163,6 +238,13 @@ export function createChatStore(connection: Connection, options: ChatStoreOption
     open,
     show,
     send,
+    edit,
+    remove,
+    react,
+    setReply,
+    setEditing,
+    setNotifyMentions: alerts.setEnabled,
+    clearMentions: alerts.clear,
     retry,
     discard,
     leave,

@@ -4,7 +4,7 @@ import { classifySendFailure, createOutbox, type Outbox, type PendingMessage } f
 
 /** A send the test answers by hand. */
 interface Call {
-  input: { roomId: string; text: string; clientMessageId: string };
+  input: { roomId: string; text: string; clientMessageId: string; replyTo?: string };
   resolve(message: ChatMessage): void;
   reject(error: unknown): void;
 }
@@ -61,6 +61,11 @@ const message = (id: string, text: string): ChatMessage => ({
   username: "alice",
   text,
   sentAt: new Date(0),
+  editedAt: null,
+  deleted: false,
+  replyTo: null,
+  mentions: [],
+  reactions: [],
 });
 
 afterEach(() => {
@@ -71,7 +76,7 @@ describe("the outbox", () => {
   it("shows a message as sending at once, then puts the stored copy in its place", async () => {
     const { outbox, call, lines, shown } = setup();
     const sent = outbox.send("general", "hello");
-    expect(lines()).toEqual([{ clientMessageId: "id-1", text: "hello", status: "sending", error: null }]);
+    expect(lines()).toEqual([{ clientMessageId: "id-1", text: "hello", replyTo: null, status: "sending", error: null }]);
     expect(call(0).input).toEqual({ roomId: "general", text: "hello", clientMessageId: "id-1" });
 
     call(0).resolve(message("m1", "hello"));
@@ -144,7 +149,7 @@ describe("the outbox", () => {
     const sent = outbox.send("general", "hello");
     call(0).reject(serverError("FORBIDDEN", "Join general before sending to it."));
     expect(await sent).toBe(false);
-    expect(lines()).toEqual([{ clientMessageId: "id-1", text: "hello", status: "failed", error: "Join general before sending to it." }]);
+    expect(lines()).toEqual([{ clientMessageId: "id-1", text: "hello", replyTo: null, status: "failed", error: "Join general before sending to it." }]);
     expect(calls).toHaveLength(1);
 
     outbox.retry("id-1");
@@ -200,6 +205,20 @@ describe("the outbox", () => {
     outbox.claim("general", message("m3", "ok"));
     expect(lines().map((line) => line.clientMessageId)).toEqual(["id-3"]);
     expect(lines("random")).toHaveLength(1);
+  });
+
+  it("sends a reply with the id of the message it answers, shows its quote, and claims only a copy answering the same", async () => {
+    const { outbox, call, lines } = setup();
+    const quote = { id: "q1", username: "bob", text: "lunch?" };
+    void outbox.send("general", "yes", quote);
+    expect(call(0).input).toEqual({ roomId: "general", text: "yes", clientMessageId: "id-1", replyTo: "q1" });
+    expect(lines()).toEqual([{ clientMessageId: "id-1", text: "yes", replyTo: quote, status: "sending", error: null }]);
+    // The same words, not as a reply (or as a reply to another message), are another message.
+    outbox.claim("general", message("m1", "yes"));
+    outbox.claim("general", { ...message("m2", "yes"), replyTo: { ...quote, id: "q2" } });
+    expect(lines()).toHaveLength(1);
+    outbox.claim("general", { ...message("m3", "yes"), replyTo: quote });
+    expect(lines()).toEqual([]);
   });
 
   it("brings a claimed line back as failed when the server refuses it after all", async () => {

@@ -8,6 +8,7 @@
  * Framework-free: the store shows what it is told through `OutboxView`. Nothing here survives a
  * page reload.
  */
+import type { ReplyQuote } from "@chat/api/schema";
 import { type ChatMessage, retryAfterMs } from "@chat/client";
 import { errorMessage } from "../lib/error-message";
 
@@ -16,6 +17,8 @@ export interface PendingMessage {
   /** The id the server deduplicates retries by; also the line's key. */
   clientMessageId: string;
   text: string;
+  /** The message it answers, quoted above it; `null` when it answers none. */
+  replyTo: ReplyQuote | null;
   /**
    * `sending`: on its way, or waiting for the connection, the rate limit or the server's message
    * store to send it again;
@@ -37,7 +40,7 @@ export interface OutboxView {
 /** What the outbox needs from the store. */
 export interface OutboxDeps {
   /** `sendMessage` on the connection, which holds calls while it reconnects and re-joins. */
-  sendMessage(input: { roomId: string; text: string; clientMessageId: string }): Promise<ChatMessage>;
+  sendMessage(input: { roomId: string; text: string; clientMessageId: string; replyTo?: string }): Promise<ChatMessage>;
   view: OutboxView;
   /** Whether the connection is gone for good, so a lost send is left pending instead of sent again. */
   closed(): boolean;
@@ -47,8 +50,11 @@ export interface OutboxDeps {
 
 /** The store's handle on the outbox. */
 export interface Outbox {
-  /** Shows `text` as pending in `roomId` and sends it; resolves `true` once stored, `false` if refused for good or dropped. */
-  send(roomId: string, text: string): Promise<boolean>;
+  /**
+   * Shows `text` as pending in `roomId` (answering `replyTo`, if given) and sends it; resolves
+   * `true` once stored, `false` if refused for good or dropped.
+   */
+  send(roomId: string, text: string, replyTo?: ReplyQuote | null): Promise<boolean>;
   /** Sends a failed message again, under the same id. */
   retry(clientMessageId: string): void;
   /** Drops a failed message. */
@@ -150,8 +156,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   const attempt = (entry: Entry): void => {
     const current = ++entry.attempt;
     const { roomId } = entry;
-    const { text, clientMessageId } = entry.line;
-    deps.sendMessage({ roomId, text, clientMessageId }).then(
+    const { text, clientMessageId, replyTo } = entry.line;
+    deps.sendMessage({ roomId, text, clientMessageId, ...(replyTo === null ? {} : { replyTo: replyTo.id }) }).then(
       (message) => {
         if (entry.attempt === current) stored(entry, message);
       },
@@ -176,9 +182,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   };
 
   return {
-    send(roomId, text) {
+    send(roomId, text, replyTo = null) {
       return new Promise<boolean>((settle) => {
-        const line: PendingMessage = { clientMessageId: newId(), text, status: "sending", error: null };
+        const line: PendingMessage = { clientMessageId: newId(), text, replyTo, status: "sending", error: null };
         const entry: Entry = { roomId, line, claimedBy: null, attempt: 0, timer: undefined, settle };
         entries.set(line.clientMessageId, entry);
         deps.view.put(roomId, { ...line });
@@ -201,7 +207,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     claim(roomId, message) {
       for (const entry of entries.values()) {
         if (entry.roomId !== roomId || entry.claimedBy !== null || entry.line.status === "failed") continue;
-        if (entry.line.text !== message.text) continue;
+        if (entry.line.text !== message.text || (entry.line.replyTo?.id ?? null) !== (message.replyTo?.id ?? null)) continue;
         entry.claimedBy = message.id;
         deps.view.remove(roomId, entry.line.clientMessageId, null);
         return;

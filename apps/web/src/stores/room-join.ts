@@ -94,6 +94,8 @@ export function roomJoin({ trpc, rooms, subscribe, show, storage, typingTimeoutM
             typing: [],
             unread: 0,
             draft: "",
+            replyTo: null,
+            editing: null,
             error: null,
           });
           next.activeRoomId = result.roomId;
